@@ -1,0 +1,3 @@
+"""handouts: printable patient drug handouts and wallet warning cards."""
+
+__version__ = "0.1.0"

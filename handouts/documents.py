@@ -1,0 +1,29 @@
+"""The kinds of document, paper sizes and languages the pipeline knows about."""
+
+from dataclasses import dataclass
+
+KINDS = ("handout", "card")
+
+
+@dataclass(frozen=True)
+class Paper:
+    name: str
+    css_size: str
+    width_pt: float
+    height_pt: float
+
+
+PAPERS = {
+    "letter": Paper("letter", "letter", 612.0, 792.0),       # 8.5 x 11 in
+    "a4": Paper("a4", "A4", 595.276, 841.89),                  # 210 x 297 mm
+}
+
+# US business card, 3.5 x 2 in (Avery 5371/8371 stock).
+CARD_WIDTH_PT, CARD_HEIGHT_PT = 252.0, 144.0
+CARD_SIDES = ("front", "back")
+
+# Printed QR widths, quiet zone included.
+HANDOUT_QR_MM = 30.0
+CARD_QR_MM = 22.0
+
+LANGUAGES = ("en",)

@@ -1,0 +1,34 @@
+"""Domain errors. Front ends turn these into one-line messages; nothing here prints."""
+
+from dataclasses import dataclass
+
+
+class HandoutsError(Exception):
+    """A problem the user can fix; str(error) is the whole message."""
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One finding in an input file, reported as ``file:line:col: field: message``."""
+
+    file: str
+    line: int
+    column: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}:{self.column}"
+        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+
+
+class ContentError(HandoutsError):
+    """Every problem found in the content, gathered before anything is written."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = sorted(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class RenderError(HandoutsError):
+    """A document rendered, but breaks a print rule (overflow, missing glyph, foreign font...)."""

@@ -1,0 +1,37 @@
+"""Make fontconfig see only the bundled fonts.
+
+Pango asks fontconfig for fonts, and fontconfig would happily fall back to whatever the
+machine has installed; then the same build differs between machines. Pointing
+FONTCONFIG_FILE at a configuration that lists only ``fonts/`` closes that door. It must
+happen before WeasyPrint (and with it Pango) is imported, so pdf.py imports this first.
+"""
+
+import os
+import tempfile
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from .locations import FONTS_DIR
+
+_CONFIG = """<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">
+<fontconfig>
+  <dir>{fonts}</dir>
+  <cachedir>{cache}</cachedir>
+  <config><rescan><int>0</int></rescan></config>
+</fontconfig>
+"""
+
+
+def lock_fonts() -> Path:
+    cache = Path(tempfile.gettempdir()) / f"handouts-fontconfig-{os.getuid()}"
+    cache.mkdir(exist_ok=True)
+    conf = cache / "fonts.conf"
+    text = _CONFIG.format(fonts=escape(str(FONTS_DIR)), cache=escape(str(cache)))
+    if not conf.exists() or conf.read_text() != text:
+        conf.write_text(text)
+    os.environ["FONTCONFIG_FILE"] = str(conf)
+    return conf
+
+
+lock_fonts()

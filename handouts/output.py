@@ -1,0 +1,63 @@
+"""Pipeline stage 6: write finished PDFs atomically and keep the manifest in step.
+
+A PDF appears under its final name only when complete (temporary file in the same
+folder, fsync, rename), so nobody can print half a document.
+"""
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True)
+class Built:
+    drug: str
+    lang: str
+    kind: str
+    paper: str
+    path: str           # relative to the output folder
+    sha256: str
+    pages: int
+    status: str = "built"
+
+
+def document_path(drug: str, lang: str, kind: str) -> str:
+    return f"{drug}/{lang}/{kind}.pdf"
+
+
+def write_atomic(target: Path, data: bytes) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, target)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def update_manifest(out_dir: Path, built: list[Built]) -> list[dict]:
+    """Merge this run's documents into OUT/manifest.json; drop entries whose file is gone."""
+    manifest_path = out_dir / MANIFEST
+    entries = {}
+    if manifest_path.exists():
+        try:
+            entries = {e["path"]: e for e in json.loads(manifest_path.read_text())}
+        except (ValueError, KeyError, TypeError):
+            entries = {}    # an unreadable manifest is rebuilt from this run
+    entries.update({b.path: asdict(b) for b in built})
+    kept = [e for path, e in sorted(entries.items()) if (out_dir / path).is_file()]
+    write_atomic(manifest_path, (json.dumps(kept, indent=2) + "\n").encode())
+    return kept

@@ -1,0 +1,126 @@
+"""The declared shape of ``content/<drug>/drug.yaml``, the English master.
+
+Strict on purpose: YAML silently turns ``NO`` into False and ``1.10`` into a float, so text
+fields accept only text, and unknown keys are errors (a misspelt key would otherwise drop a
+warning without a word).
+"""
+
+import datetime as dt
+import re
+from enum import Enum
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+
+Text = Annotated[str, StringConstraints(strict=True, strip_whitespace=True, min_length=1)]
+NonEmpty = Field(min_length=1)
+SOURCE_ID = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+
+
+def _iso_date(value):
+    # PyYAML turns an unquoted 2026-01-31 into a date; accept the quoted form too.
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            raise ValueError("not a valid date; write it as YYYY-MM-DD") from None
+    return value
+
+
+def _https(value: str) -> str:
+    if not re.match(r"^https://[^\s/]+\.[^\s/]+(/\S*)?$", value):
+        raise ValueError("must be a full https:// address (plain http and other schemes "
+                         "are not allowed)")
+    return value
+
+
+Date = Annotated[dt.date, BeforeValidator(_iso_date)]
+HttpsUrl = Annotated[Text, AfterValidator(_https)]
+SourceIds = Annotated[list[Annotated[Text, StringConstraints(pattern=SOURCE_ID)]], NonEmpty]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Brand(Model):
+    country: Annotated[Text, StringConstraints(pattern=r"^([A-Z]{2})$")]
+    name: Text
+
+
+class Names(Model):
+    generic: Text
+    pronunciation: Text
+    brands: Annotated[list[Brand], NonEmpty]
+
+
+class ListWithNote(Model):
+    items: Annotated[list[Text], NonEmpty]
+    note: Text
+
+
+class HowItWorks(Model):
+    summary: Text
+    points: Annotated[list[Text], NonEmpty]
+
+
+class BoxedWarning(Model):
+    title: Text
+    text: Text
+    symptoms: Annotated[list[Text], NonEmpty]
+    sources: SourceIds
+
+
+class SymptomGroup(Model):
+    title: Text
+    symptoms: Annotated[list[Text], NonEmpty]
+    sources: SourceIds
+
+
+class Reminder(Model):
+    title: Text
+    text: Text
+
+
+class Frequency(str, Enum):
+    very_common = "very_common"
+    common = "common"
+    uncommon = "uncommon"
+    not_known = "not_known"
+
+
+class FrequencyGroup(Model):
+    # Enum values come from YAML as strings; accept them despite strict mode.
+    frequency: Annotated[Frequency, Field(strict=False)]
+    effects: Annotated[list[Text], NonEmpty]
+    sources: SourceIds
+
+
+class Card(Model):
+    warnings: Annotated[list[Text], Field(min_length=1, max_length=4)]
+    note: Text
+
+
+class Source(Model):
+    id: Annotated[Text, StringConstraints(pattern=SOURCE_ID)]
+    title: Text
+    publisher: Text
+    url: HttpsUrl | None = None
+    date: Date | None = None
+
+
+class Drug(Model):
+    content_version: Annotated[Text, StringConstraints(pattern=r"^\d+(\.\d+){0,2}$")]
+    last_reviewed: Date
+    names: Names
+    summary: Text
+    treats: ListWithNote
+    how_it_works: HowItWorks
+    boxed_warnings: Annotated[list[BoxedWarning], NonEmpty]
+    call_right_away: Annotated[list[SymptomGroup], NonEmpty]
+    safety_reminders: Annotated[list[Reminder], NonEmpty]
+    common_side_effects: ListWithNote
+    side_effects_by_frequency: list[FrequencyGroup]
+    card: Card
+    full_info_url: Annotated[dict[Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$")], HttpsUrl], NonEmpty]
+    sources: Annotated[list[Source], NonEmpty]

@@ -1,0 +1,99 @@
+"""Safe YAML loading that remembers where every key and value came from.
+
+PyYAML's safe composer gives a node tree with start marks; we build plain Python data
+from it with the safe constructor and keep a map from field path to (line, column), so
+that schema errors can point at the exact spot in the file.
+"""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .errors import ContentError, Problem
+from .locations import display_path
+
+FieldPath = tuple[str | int, ...]
+
+
+@dataclass
+class Positions:
+    """1-based (line, column) of each value and each mapping key, by field path."""
+
+    values: dict[FieldPath, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[FieldPath, tuple[int, int]] = field(default_factory=dict)
+
+    def of(self, path: FieldPath, *, key: bool = False) -> tuple[int, int]:
+        """Best position for a path: the key or value itself, else its nearest parent."""
+        table = self.keys if key else self.values
+        for depth in range(len(path), -1, -1):
+            where = table.get(path[:depth]) or self.values.get(path[:depth])
+            if where:
+                return where
+        return (1, 1)
+
+
+def _mark(node: yaml.Node) -> tuple[int, int]:
+    return (node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+def _build(node, path, constructor, positions, problems, filename):
+    positions.values[path] = _mark(node)
+    if isinstance(node, yaml.MappingNode):
+        result = {}
+        for key_node, value_node in node.value:
+            key = constructor.construct_object(key_node, deep=True)
+            if not isinstance(key, str):
+                line, col = _mark(key_node)
+                problems.append(Problem(filename, line, col, format_path(path),
+                                        f"key {key!r} is not text; write keys as words"))
+                continue
+            if key in result:
+                line, col = _mark(key_node)
+                problems.append(Problem(filename, line, col, format_path(path + (key,)),
+                                        "key appears twice; keep only one"))
+            positions.keys[path + (key,)] = _mark(key_node)
+            result[key] = _build(value_node, path + (key,), constructor, positions,
+                                 problems, filename)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [_build(item, path + (i,), constructor, positions, problems, filename)
+                for i, item in enumerate(node.value)]
+    return constructor.construct_object(node, deep=True)
+
+
+def load_yaml(path: Path) -> tuple[object, Positions, list[Problem]]:
+    """Load one YAML file safely. Syntax errors raise ContentError with line and column."""
+    filename = display_path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise ContentError([Problem(filename, 1, 1, "", f"not UTF-8 text ({error.reason}); "
+                                    "save the file as UTF-8")]) from None
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        reason = error.problem or error.context or "invalid YAML"
+        raise ContentError([Problem(filename, line, col, "",
+                                    f"YAML syntax error: {reason}")]) from None
+    positions, problems = Positions(), []
+    if root is None:
+        return None, positions, problems
+    constructor = yaml.SafeLoader("")
+    try:
+        data = _build(root, (), constructor, positions, problems, filename)
+    except yaml.constructor.ConstructorError as error:
+        mark = error.problem_mark
+        raise ContentError([Problem(filename, mark.line + 1, mark.column + 1, "",
+                                    f"YAML error: {error.problem}")]) from None
+    return data, positions, problems
+
+
+def format_path(path: FieldPath) -> str:
+    """('warnings', 0, 'title') -> 'warnings[0].title'."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text
