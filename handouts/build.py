@@ -34,7 +34,7 @@ class Pipeline:
         check_glyphs(composed, html)
         document, warnings = self.renderer.layout(composed, html)
         check_layout(composed, document, warnings)
-        pdf = self.renderer.write(document, html)
+        pdf = self.renderer.write(composed, document, html)
         pages = check_pdf(composed, pdf)
         return Rendered(job, pdf, pages)
 

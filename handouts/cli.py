@@ -133,3 +133,9 @@ def main(argv=None):
             raise
         click.echo(f"Error: {error}", err=True)
         sys.exit(1)
+    except Exception as error:  # a bug, not bad input: still no traceback unless asked
+        if debug:
+            raise
+        click.echo(f"Error: unexpected {type(error).__name__}: {error}. Run again with "
+                   "--debug to see the traceback, and please report it.", err=True)
+        sys.exit(1)

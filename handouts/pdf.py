@@ -55,14 +55,19 @@ class Renderer:
                             url_fetcher=self.fetcher).render(
                 stylesheets=[self.stylesheet, self._paper(composed)],
                 font_config=self.fonts,
-                pdf_tags=composed.job.kind == "handout",
+                pdf_tags=_tagged(composed),
             )
         finally:
             logger.removeHandler(catcher)
         return document, catcher.messages
 
     @staticmethod
-    def write(document, html: str) -> bytes:
+    def write(composed: Composed, document, html: str) -> bytes:
         # A fixed identifier derived from the input keeps the bytes reproducible.
         identifier = hashlib.sha256(html.encode()).hexdigest()[:32].encode()
-        return document.write_pdf(pdf_identifier=identifier)
+        return document.write_pdf(pdf_identifier=identifier, pdf_tags=_tagged(composed))
+
+
+def _tagged(composed: Composed) -> bool:
+    # Handouts are tagged for screen readers; cards are two tiny pages of fixed layout.
+    return composed.job.kind == "handout"

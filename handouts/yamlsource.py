@@ -59,7 +59,12 @@ def _build(node, path, constructor, positions, problems, filename):
     if isinstance(node, yaml.SequenceNode):
         return [_build(item, path + (i,), constructor, positions, problems, filename)
                 for i, item in enumerate(node.value)]
-    return constructor.construct_object(node, deep=True)
+    try:
+        return constructor.construct_object(node, deep=True)
+    except ValueError:
+        # e.g. 2026-02-30 matches YAML's date pattern but is no date: keep the text and
+        # let the schema report it with its position.
+        return node.value
 
 
 def load_yaml(path: Path) -> tuple[object, Positions, list[Problem]]:
@@ -76,6 +81,9 @@ def load_yaml(path: Path) -> tuple[object, Positions, list[Problem]]:
         mark = error.problem_mark or error.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         reason = error.problem or error.context or "invalid YAML"
+        if error.context and error.context_mark and error.problem_mark:
+            start = error.context_mark
+            reason += f" ({error.context} that starts at {start.line + 1}:{start.column + 1})"
         raise ContentError([Problem(filename, line, col, "",
                                     f"YAML syntax error: {reason}")]) from None
     positions, problems = Positions(), []

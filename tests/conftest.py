@@ -1,0 +1,82 @@
+"""Shared fixtures: build real PDFs once per session and read them back."""
+
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import pypdfium2
+import pytest
+import zxingcpp
+from pypdf import PdfReader
+
+from handouts.build import Pipeline, build
+from handouts.compose import Job
+from handouts.content import load_all
+from handouts.documents import KINDS
+from handouts.locations import CONTENT_DIR, ROOT
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def pipeline():
+    return Pipeline()
+
+
+@pytest.fixture(scope="session")
+def drugs():
+    return load_all(CONTENT_DIR)
+
+
+def build_all(drugs, out: Path, pipeline, paper="letter", langs=("en",)):
+    jobs = [Job(d, lang, kind, paper) for d in drugs for lang in langs for kind in KINDS]
+    return build(jobs, out, pipeline)
+
+
+@pytest.fixture(scope="session")
+def letter_build(tmp_path_factory, drugs, pipeline):
+    out = tmp_path_factory.mktemp("letter")
+    return out, build_all(drugs, out, pipeline)
+
+
+@pytest.fixture(scope="session")
+def a4_build(tmp_path_factory, drugs, pipeline):
+    out = tmp_path_factory.mktemp("a4")
+    return out, build_all(drugs, out, pipeline, paper="a4")
+
+
+def run_cli(*args, cwd=ROOT):
+    """Run the real command line in a child process, as a user would."""
+    return subprocess.run([sys.executable, "-m", "handouts", *map(str, args)], cwd=cwd,
+                          capture_output=True, text=True, timeout=300)
+
+
+def page_sizes(pdf: bytes) -> list[tuple[float, float]]:
+    reader = PdfReader(io.BytesIO(pdf))
+    return [(round(float(p.mediabox.width), 2), round(float(p.mediabox.height), 2))
+            for p in reader.pages]
+
+
+def pdf_text(pdf: bytes) -> str:
+    """All text of the PDF, whitespace collapsed, as pdfium extracts it."""
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        text = " ".join(page.get_textpage().get_text_range() for page in document)
+    finally:
+        document.close()
+    return " ".join(text.replace("\r", " ").replace("\n", " ").split())
+
+
+def decode_qr_codes(pdf: bytes, dpi: int = 300) -> list[str]:
+    """Rasterize every page and decode the QR codes found, as a phone would."""
+    document = pypdfium2.PdfDocument(pdf)
+    found = []
+    try:
+        for page in document:
+            image = page.render(scale=dpi / 72).to_pil()
+            found += [r.text for r in zxingcpp.read_barcodes(image)
+                      if r.format == zxingcpp.BarcodeFormat.QRCode]
+    finally:
+        document.close()
+    return found

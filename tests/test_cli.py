@@ -1,0 +1,58 @@
+"""The command line as a user meets it."""
+
+import json
+
+from .conftest import run_cli
+
+
+def test_unknown_drug_exits_2_and_lists_valid_drugs(tmp_path):
+    result = run_cli("build", "nosuchdrug", "--out", tmp_path)
+    assert result.returncode == 2
+    assert ("Error: Invalid value for DRUG: unknown drug 'nosuchdrug'; valid drugs: "
+            "blinatumomab, inotuzumab-ozogamicin") in result.stderr
+    assert "Traceback" not in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unknown_language_and_kind_exit_2_with_valid_values():
+    result = run_cli("build", "blinatumomab", "--lang", "xx")
+    assert result.returncode == 2
+    assert "unknown language 'xx'; valid languages: en" in result.stderr
+    result = run_cli("build", "blinatumomab", "--kind", "poster")
+    assert result.returncode == 2
+    assert "'poster' is not one of 'handout', 'card'" in result.stderr
+
+
+def test_build_needs_a_drug_or_all():
+    result = run_cli("build")
+    assert result.returncode == 2
+    assert "name at least one drug, or use --all" in result.stderr
+
+
+def test_build_writes_documents_and_manifest(tmp_path):
+    out = tmp_path / "out"
+    result = run_cli("build", "blinatumomab", "--kind", "card", "--out", out)
+    assert result.returncode == 0, result.stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert [(e["drug"], e["lang"], e["kind"], e["path"], e["pages"], e["status"])
+            for e in manifest] == [("blinatumomab", "en", "card", "blinatumomab/en/card.pdf",
+                                    2, "built")]
+    assert (out / "blinatumomab/en/card.pdf").read_bytes().startswith(b"%PDF-")
+    assert len(manifest[0]["sha256"]) == 64
+    assert not list(out.rglob("*.tmp"))
+
+
+def test_list_shows_drugs_and_languages():
+    result = run_cli("list")
+    assert result.returncode == 0
+    assert result.stdout.splitlines() == [
+        "blinatumomab\tBlincyto\tlanguages: en",
+        "inotuzumab-ozogamicin\tBesponsa\tlanguages: en",
+    ]
+
+
+def test_missing_content_folder_is_one_clear_error(tmp_path):
+    result = run_cli("list", "--content", tmp_path / "nowhere")
+    assert result.returncode == 1
+    assert result.stderr.startswith("Error: content folder ")
+    assert "does not exist" in result.stderr
