@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Set up everything handouts needs on Debian/Ubuntu, then do one job:
+#   scripts/setup.sh samples   build the sample handouts and cards into ./dist
+#   scripts/setup.sh test      run the whole test suite
+# Safe to run again: it installs only what is missing.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+job="${1:-}"
+case "$job" in
+  samples|test) ;;
+  *) echo "usage: scripts/setup.sh samples|test" >&2; exit 2 ;;
+esac
+
+# System libraries WeasyPrint loads at run time (Pango, HarfBuzz), and venv support.
+packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 python3-venv)
+missing=()
+for pkg in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "Installing system packages: ${missing[*]}"
+  $sudo apt-get update -qq
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+python=${PYTHON:-python3}
+if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+  echo "handouts needs Python 3.11 or newer; $("$python" --version 2>&1) found." >&2
+  echo "Install a newer python3, or set PYTHON=/path/to/python3.11." >&2
+  exit 1
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  "$python" -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+
+case "$job" in
+  samples)
+    .venv/bin/handouts build --all --out dist
+    ;;
+  test)
+    .venv/bin/python -m pytest
+    ;;
+esac
