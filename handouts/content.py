@@ -144,6 +144,7 @@ def _pattern_hint(pattern: str) -> str:
     return {
         r"^([A-Z]{2})$": "a two-letter country code such as US, CA or EU",
         r"^\d+(\.\d+){0,2}$": "a version such as \"1.2.0\", in quotes",
+        r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$": "a language tag such as en, es or zh-Hans",
     }.get(pattern, "lower-case letters, digits and hyphens, e.g. fda-label"
           if "a-z0-9" in pattern else f"pattern {pattern}")
 

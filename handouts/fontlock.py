@@ -29,7 +29,10 @@ def lock_fonts() -> Path:
     conf = cache / "fonts.conf"
     text = _CONFIG.format(fonts=escape(str(FONTS_DIR)), cache=escape(str(cache)))
     if not conf.exists() or conf.read_text() != text:
-        conf.write_text(text)
+        # Several worker processes may start at once: never expose a half-written file.
+        temp = conf.with_suffix(f".{os.getpid()}.tmp")
+        temp.write_text(text)
+        os.replace(temp, conf)
     os.environ["FONTCONFIG_FILE"] = str(conf)
     return conf
 
