@@ -1,16 +1,18 @@
 """Runs the pipeline for a list of jobs: compose, render HTML, lay out, verify, write.
 
-Everything is rendered and verified before anything is written, so a run that fails
-leaves the output folder as it was.
+A document that breaks a rule is reported and skipped; the others are still written.
+A failed document's old PDF is removed, so an outdated copy can never be printed by
+mistake.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .compose import Job, compose
+from .errors import HandoutsError
 from .output import Built, document_path, sha256, update_manifest, write_atomic
 from .pdf import Renderer
-from .render_html import make_environment, render_html
+from .render_html import Environments, render_html
 from .verify import check_glyphs, check_layout, check_pdf
 
 
@@ -21,16 +23,22 @@ class Rendered:
     pages: int
 
 
+@dataclass
+class Report:
+    built: list[Built] = field(default_factory=list)
+    failed: list[tuple[Job, str]] = field(default_factory=list)
+
+
 class Pipeline:
-    """A warm pipeline: one Jinja environment and one WeasyPrint renderer, reused."""
+    """A warm pipeline: Jinja environments and one WeasyPrint renderer, reused."""
 
     def __init__(self, template_dirs: list[Path] | None = None):
-        self.env = make_environment(template_dirs)
+        self.environments = Environments(template_dirs)
         self.renderer = Renderer()
 
     def render(self, job: Job) -> Rendered:
         composed = compose(job)
-        html = render_html(self.env, composed)
+        html = render_html(self.environments, composed)
         check_glyphs(composed, html)
         document, warnings = self.renderer.layout(composed, html)
         check_layout(composed, document, warnings)
@@ -39,15 +47,24 @@ class Pipeline:
         return Rendered(job, pdf, pages)
 
 
-def build(jobs: list[Job], out_dir: Path, pipeline: Pipeline | None = None) -> list[Built]:
+def build(jobs: list[Job], out_dir: Path, pipeline: Pipeline | None = None) -> Report:
     pipeline = pipeline or Pipeline()
-    rendered = [pipeline.render(job) for job in jobs]
-    built = []
-    for item in rendered:
-        job = item.job
+    report = Report()
+    for job in jobs:
         path = document_path(job.drug.id, job.lang, job.kind)
+        try:
+            item = pipeline.render(job)
+        except HandoutsError as error:
+            report.failed.append((job, str(error)))
+            (out_dir / path).unlink(missing_ok=True)
+            continue
         write_atomic(out_dir / path, item.pdf)
-        built.append(Built(job.drug.id, job.lang, job.kind, job.paper, path,
-                           sha256(item.pdf), item.pages))
-    update_manifest(out_dir, built)
-    return built
+        report.built.append(Built(job.drug.id, job.lang, job.kind, paper_of(job), path,
+                                  sha256(item.pdf), item.pages))
+    if report.built or report.failed:
+        update_manifest(out_dir, report.built)
+    return report
+
+
+def paper_of(job: Job) -> str:
+    return job.paper if job.kind == "handout" else "us-business-card"

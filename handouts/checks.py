@@ -1,16 +1,62 @@
-"""What `handouts check` verifies beyond the schema: the templates fill in for every drug."""
+"""What `handouts check` verifies beyond the schema: templates, translations, fonts."""
+
+from dataclasses import dataclass, field
 
 import jinja2
 
+from .catalogs import available_languages, load_translation
 from .compose import Job, compose
+from .content import DrugContent
+from .documents import KINDS
 from .errors import HandoutsError
-from .render_html import make_environment, render_html
+from .render_html import Environments, render_html
+from .template_strings import load_template_translation
 from .verify import check_glyphs
 
 
-def check_templates(jobs: list[Job]) -> None:
-    """Compile every template and fill it for each job, checking the fonts cover the text."""
-    env = make_environment()
+@dataclass
+class CheckReport:
+    drugs: list[DrugContent]
+    lines: list[str] = field(default_factory=list)       # the status table
+    problems: list[str] = field(default_factory=list)    # anything that fails the check
+    incomplete: int = 0                                  # catalogues with stale or missing
+
+
+def check_all(drugs: list[DrugContent]) -> CheckReport:
+    report = CheckReport(drugs)
+    environments = Environments()
+    report.problems += _template_syntax(environments.get("en", None))
+    if report.problems:
+        return report
+    for drug in drugs:
+        for lang in available_languages(drug.path.parent):
+            report.lines.append(_status_line(drug, lang, report))
+            for kind in KINDS:
+                job = Job(drug, lang, kind, allow_fallback=True)
+                try:
+                    composed = compose(job)
+                    check_glyphs(composed, render_html(environments, composed))
+                except (HandoutsError, jinja2.TemplateError) as error:
+                    report.problems.append(f"{job.name}: {error}")
+    return report
+
+
+def _status_line(drug: DrugContent, lang: str, report: CheckReport) -> str:
+    if lang == "en":
+        return f"{drug.id}\ten\tEnglish master, content version {drug.drug.content_version}"
+    status = load_translation(drug.path.parent, drug.drug, lang).status
+    templates = load_template_translation(lang).status
+    stale = len(status.stale) + len(templates.stale)
+    missing = len(status.missing) + len(templates.missing)
+    if stale or missing:
+        report.incomplete += 1
+    review = (f"reviewed by {status.reviewer} on {status.review_date.isoformat()}"
+              if status.reviewed and templates.reviewed else "draft (not reviewed)")
+    return (f"{drug.id}\t{lang}\t{status.percent:.0f}% translated, {stale} stale, "
+            f"{missing} missing, {review}")
+
+
+def _template_syntax(env: jinja2.Environment) -> list[str]:
     problems = []
     for name in env.list_templates(extensions=["html"]):
         try:
@@ -18,12 +64,4 @@ def check_templates(jobs: list[Job]) -> None:
         except jinja2.TemplateSyntaxError as error:
             problems.append(f"{error.filename or name}:{error.lineno}: template syntax error: "
                             f"{error.message}")
-    if not problems:
-        for job in jobs:
-            try:
-                composed = compose(job)
-                check_glyphs(composed, render_html(env, composed))
-            except (HandoutsError, jinja2.TemplateError) as error:
-                problems.append(f"{job.name}: {error}")
-    if problems:
-        raise HandoutsError("\n".join(problems))
+    return problems

@@ -6,29 +6,34 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .catalogs import available_languages
 from .compose import Job
 from .content import DrugContent, discover, load_all
-from .documents import KINDS, LANGUAGES, PAPERS
+from .documents import KINDS, PAPERS
 from .errors import ContentError, HandoutsError
+from .languages import LANGUAGES, native_name
 from .locations import CONTENT_DIR, display_path
 
 content_option = click.option(
     "--content", "content_dir", type=click.Path(file_okay=False, path_type=Path),
     default=CONTENT_DIR, show_default="the bundled content/",
     help="Folder holding <drug>/drug.yaml files.")
+drugs_argument = click.argument("drugs", nargs=-1, metavar="[DRUG]...")
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="handouts")
 @click.option("--debug", is_flag=True, help="Show the full traceback on errors.")
-@click.pass_context
-def cli(ctx, debug):
+def cli(debug):
     """Print patient drug handouts and wallet warning cards as PDF."""
-    ctx.obj = {"debug": debug}
 
 
 @cli.command()
-@click.argument("drugs", nargs=-1, metavar="[DRUG]...")
+@drugs_argument
 @click.option("--all", "all_drugs", is_flag=True, help="Every drug in the content folder.")
 @click.option("--lang", "langs", multiple=True, metavar="LANG",
               help="Language tag; repeat for several. Default: every available language.")
@@ -36,39 +41,52 @@ def cli(ctx, debug):
               help="Document kind; repeat for several. Default: every kind.")
 @click.option("--paper", type=click.Choice(sorted(PAPERS)), default="letter", show_default=True,
               help="Paper size for handouts.")
+@click.option("--allow-fallback", is_flag=True,
+              help="Print non-critical strings whose translation is missing or stale in "
+                   "English, marked as such. Critical strings never fall back.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("dist"), show_default=True, help="Output folder.")
 @content_option
-def build(drugs, all_drugs, langs, kinds, paper, out_dir, content_dir):
+def build(drugs, all_drugs, langs, kinds, paper, allow_fallback, out_dir, content_dir):
     """Build handouts and cards into OUT/<drug>/<lang>/<kind>.pdf and OUT/manifest.json."""
     from .build import build as run_build   # WeasyPrint loads only when needed
 
     selected = _select_drugs(drugs, all_drugs, content_dir)
     langs = _check_langs(langs)
-    jobs = [Job(drug, lang, kind, paper)
+    jobs = [Job(drug, lang, kind, paper, allow_fallback)
             for drug in load_all(content_dir, selected)
-            for lang in langs for kind in (kinds or KINDS)]
-    built = run_build(jobs, out_dir)
-    for item in built:
-        click.echo(f"built {display_path(out_dir / item.path)} ({item.pages} "
-                   f"page{'s' if item.pages != 1 else ''})")
-    click.echo(f"{len(built)} document{'s' if len(built) != 1 else ''} written; manifest: "
-               f"{display_path(out_dir / 'manifest.json')}")
+            for lang in (langs or available_languages(drug.path.parent))
+            for kind in (kinds or KINDS)]
+    report = run_build(jobs, out_dir)
+    for item in report.built:
+        click.echo(f"built {display_path(out_dir / item.path)} ({_plural(item.pages, 'page')})")
+    for job, error in report.failed:
+        click.echo(f"FAILED {job.name}:\n  " + error.replace("\n", "\n  "), err=True)
+    click.echo(f"{_plural(len(report.built), 'document')} written"
+               + (f"; manifest: {display_path(out_dir / 'manifest.json')}" if report.built else ""))
+    if report.failed:
+        raise HandoutsError(f"{_plural(len(report.failed), 'document')} not built; see above")
 
 
 @cli.command()
-@click.argument("drugs", nargs=-1, metavar="[DRUG]...")
+@drugs_argument
+@click.option("--strict", is_flag=True, help="Also exit 1 when any translation is stale or "
+                                             "missing.")
 @content_option
-def check(drugs, content_dir):
-    """Validate the content and the templates; exit 1 with the findings."""
-    from .checks import check_templates
+def check(drugs, strict, content_dir):
+    """Validate content, templates and translations; exit 1 with the findings."""
+    from .checks import check_all
 
     selected = _select_drugs(drugs, True, content_dir)
-    loaded = load_all(content_dir, selected)
-    check_templates([Job(d, lang, kind) for d in loaded for lang in LANGUAGES for kind in KINDS])
-    for drug in loaded:
-        click.echo(f"ok {display_path(drug.path)}")
-    click.echo(f"{len(loaded)} drug{'s' if len(loaded) != 1 else ''} checked; no problems found")
+    report = check_all(load_all(content_dir, selected))
+    for line in report.lines:
+        click.echo(line)
+    if report.problems:
+        raise HandoutsError("\n".join(report.problems))
+    if strict and report.incomplete:
+        raise HandoutsError(f"{_plural(report.incomplete, 'translation')} with stale or "
+                            "missing strings (--strict)")
+    click.echo(f"{_plural(len(report.drugs), 'drug')} checked; no problems found")
 
 
 @cli.command(name="list")
@@ -79,9 +97,44 @@ def list_drugs(content_dir):
         click.echo(_describe(drug))
 
 
+@cli.group()
+def i18n():
+    """Keep the translation catalogues in step with the English."""
+
+
+@i18n.command()
+@drugs_argument
+@click.option("--lang", "langs", multiple=True, metavar="LANG",
+              help="Only these languages. Default: all 15 translation languages.")
+@content_option
+def update(drugs, langs, content_dir):
+    """Regenerate the PO files from the English master and the templates.
+
+    New strings arrive untranslated, changed English marks the entry fuzzy (keeping the
+    old English), removed strings become obsolete. Translations are never lost.
+    """
+    from .catalogs import content_catalog_path, translatable_strings, update_catalog
+    from .template_strings import extract_messages, update_template_catalogs
+
+    selected = _select_drugs(drugs, True, content_dir)
+    langs = [lang for lang in (_check_langs(langs) or LANGUAGES) if lang != "en"]
+    results = update_template_catalogs(langs, extract_messages())
+    for drug in load_all(content_dir, selected):
+        entries = translatable_strings(drug.drug)
+        project = f"handouts {drug.id} {drug.drug.content_version}"
+        results += [update_catalog(content_catalog_path(drug.path.parent, lang), lang,
+                                   entries, project, key_by_context=True) for lang in langs]
+    for result in results:
+        what = "created" if result.created else "updated"
+        click.echo(f"{what} {display_path(result.path)}: {result.added} new, "
+                   f"{result.stale} stale, {result.obsolete} obsolete")
+
+
 def _describe(drug: DrugContent) -> str:
     brands = ", ".join(sorted({b.name for b in drug.drug.names.brands}))
-    return f"{drug.id}\t{brands}\tlanguages: {', '.join(LANGUAGES)}"
+    langs = ", ".join(f"{lang} ({native_name(lang)})"
+                      for lang in available_languages(drug.path.parent))
+    return f"{drug.id}\t{brands}\t{langs}"
 
 
 def _select_drugs(drugs, all_drugs, content_dir) -> list[str] | None:
@@ -105,7 +158,7 @@ def _check_langs(langs) -> tuple[str, ...]:
     if unknown:
         raise click.BadParameter(f"unknown language {', '.join(map(repr, unknown))}; valid "
                                  f"languages: {', '.join(LANGUAGES)}", param_hint="--lang")
-    return tuple(dict.fromkeys(langs)) or LANGUAGES
+    return tuple(dict.fromkeys(langs))
 
 
 def main(argv=None):
@@ -124,8 +177,7 @@ def main(argv=None):
             raise
         for problem in error.problems:
             click.echo(str(problem), err=True)
-        count = len(error.problems)
-        click.echo(f"Error: {count} problem{'s' if count != 1 else ''} in the content; "
+        click.echo(f"Error: {_plural(len(error.problems), 'problem')} in the content; "
                    "nothing was written.", err=True)
         sys.exit(1)
     except HandoutsError as error:

@@ -6,11 +6,13 @@ ready to print, dates are formatted, the QR code is made and checked.
 
 from dataclasses import dataclass, field
 
-from babel import Locale
 from babel.dates import format_date
+from markupsafe import Markup
 
 from .content import DrugContent
 from .documents import CARD_QR_MM, HANDOUT_QR_MM, PAPERS, Paper
+from .languages import direction, locale
+from .localize import Localized, localize
 from .qr import QRCode, make_qr
 
 
@@ -22,6 +24,7 @@ class Job:
     lang: str
     kind: str
     paper: str = "letter"
+    allow_fallback: bool = False
 
     @property
     def name(self) -> str:
@@ -33,36 +36,47 @@ class Composed:
     job: Job
     template: str
     paper: Paper
+    localized: Localized
     context: dict = field(hash=False)
-    title: str = ""
     qr: QRCode | None = None
 
 
+class FieldMarker:
+    """``{{ field("path") }}`` in a template: names the field, marks English fallbacks."""
+
+    def __init__(self, fallback: frozenset[str]):
+        self.fallback = fallback
+
+    def __call__(self, path: str) -> Markup:
+        marked = Markup(' lang="en" class="fallback"') if path in self.fallback else ""
+        return Markup(' data-field="{}"').format(path) + marked
+
+
 def compose(job: Job) -> Composed:
-    drug = job.drug.drug
-    locale = Locale.parse(job.lang.replace("-", "_"))
+    localized = localize(job.drug, job.lang, job.allow_fallback)
+    drug = localized.drug
+    loc = locale(job.lang)
     display_name = drug.names.generic[:1].upper() + drug.names.generic[1:]
     brands = sorted({b.name for b in drug.names.brands})
     brand_countries = {
-        name: [locale.territories.get(b.country, b.country)
+        name: [loc.territories.get(b.country, b.country)
                for b in drug.names.brands if b.name == name]
         for name in brands
     }
     url = drug.full_info_url.get(job.lang, drug.full_info_url["en"])
     qr = make_qr(url, CARD_QR_MM if job.kind == "card" else HANDOUT_QR_MM)
-    title_suffix = "wallet card" if job.kind == "card" else "patient handout"
-    title = f"{display_name} ({', '.join(brands)}): {title_suffix}"
     context = {
         "lang": job.lang,
-        "dir": "rtl" if locale.character_order == "right-to-left" else "ltr",
+        "dir": direction(job.lang),
+        "draft": localized.draft,
+        "fallback_fields": localized.fallback_fields,
+        "field": FieldMarker(localized.fallback_fields),
         "drug": drug,
         "drug_id": job.drug.id,
         "display_name": display_name,
         "brands": brands,
         "brand_countries": brand_countries,
-        "last_reviewed": format_date(drug.last_reviewed, "long", locale=locale),
+        "last_reviewed": format_date(drug.last_reviewed, "long", locale=loc),
         "qr": qr,
-        "title": title,
-        "subject": f"{title}: warnings, symptoms that need a call right away, side effects",
     }
-    return Composed(job, f"{job.kind}.html", PAPERS[job.paper], context, title, qr)
+    return Composed(job, f"{job.kind}.html", PAPERS[job.paper], localized, context, qr)

@@ -25,5 +25,3 @@ CARD_SIDES = ("front", "back")
 # Printed QR widths, quiet zone included.
 HANDOUT_QR_MM = 30.0
 CARD_QR_MM = 22.0
-
-LANGUAGES = ("en",)

@@ -50,6 +50,7 @@ def sha256(data: bytes) -> str:
 
 def update_manifest(out_dir: Path, built: list[Built]) -> list[dict]:
     """Merge this run's documents into OUT/manifest.json; drop entries whose file is gone."""
+    out_dir.mkdir(parents=True, exist_ok=True)
     manifest_path = out_dir / MANIFEST
     entries = {}
     if manifest_path.exists():

@@ -1,0 +1,79 @@
+"""Pipeline stage between content and compose: the drug in the patient's language.
+
+The policy lives here: a translation that is missing or stale (its English changed) is
+never printed silently. Critical strings (boxed warnings, call-right-away symptoms, card
+text) stop the language; other strings stop it too unless fallback to English is allowed,
+and then the English is marked in the document.
+"""
+
+import re
+from dataclasses import dataclass
+
+from .catalogs import is_critical, load_translation
+from .content import DrugContent
+from .errors import HandoutsError
+from .languages import SOURCE_LANGUAGE
+from .locations import display_path
+from .schema import Drug
+from .template_strings import TemplateTranslation, load_template_translation
+
+
+class TranslationError(HandoutsError):
+    """A language cannot be built because its translation lags behind the English."""
+
+
+@dataclass(frozen=True)
+class Localized:
+    drug: Drug
+    lang: str
+    fallback_fields: frozenset[str]     # field paths printed in English, marked as such
+    draft: bool                          # no clinical reviewer named: say so on every page
+    templates: TemplateTranslation | None
+
+
+def localize(content: DrugContent, lang: str, allow_fallback: bool = False) -> Localized:
+    if lang == SOURCE_LANGUAGE:
+        return Localized(content.drug, lang, frozenset(), False, None)
+    translation = load_translation(content.path.parent, content.drug, lang)
+    templates = load_template_translation(lang)
+    status = translation.status
+    catalog = display_path(content.path.parent / "locale" / f"{lang}.po")
+    problems, fallback = [], set()
+    for state, paths in (("missing", status.missing), ("stale", status.stale)):
+        for path in paths:
+            if is_critical(path) or not allow_fallback:
+                why = "has no translation" if state == "missing" else \
+                    "has a stale translation (the English changed since it was translated)"
+                critical = " (critical)" if is_critical(path) else ""
+                problems.append(f"{content.id} [{lang}]: {path}{critical} {why}; current "
+                                f"English: {translation.english[path]!r}")
+            else:
+                fallback.add(path)
+    for state, messages in (("missing", templates.status.missing),
+                            ("stale", templates.status.stale)):
+        for msgid in messages:
+            problems.append(f"{content.id} [{lang}]: template text {msgid!r} is {state} in "
+                            f"templates/locale/{lang}/LC_MESSAGES/messages.po")
+    if problems:
+        fix = (f"Translate or review these entries in {catalog} (run `handouts i18n update` "
+               "first if the English changed), or leave this language out.")
+        if not allow_fallback and not all(is_critical(p) for p in status.missing + status.stale):
+            fix += " --allow-fallback prints non-critical strings in English, marked as such."
+        raise TranslationError("\n".join(problems) + "\n" + fix)
+    drug = _apply(content.drug, translation.strings)
+    draft = not (status.reviewed and templates.status.reviewed)
+    return Localized(drug, lang, frozenset(fallback), draft, templates)
+
+
+_PART = re.compile(r"([A-Za-z_]+)|\[(\d+)\]")
+
+
+def _apply(drug: Drug, strings: dict[str, str]) -> Drug:
+    data = drug.model_dump(mode="python")
+    for path, text in strings.items():
+        keys = [name or int(index) for name, index in _PART.findall(path)]
+        target = data
+        for key in keys[:-1]:
+            target = target[key]
+        target[keys[-1]] = text
+    return Drug.model_validate(data)
