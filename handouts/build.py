@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .compose import Job, compose
 from .errors import HandoutsError
-from .output import Built, document_path, sha256, update_manifest, write_atomic
+from .output import MANIFEST, Built, document_path, sha256, update_manifest, write_atomic
 from .pdf import Renderer
 from .render_html import Environments, render_html
 from .verify import check_glyphs, check_layout, check_pdf
@@ -37,7 +37,7 @@ class Pipeline:
         self.renderer = Renderer()
 
     def render(self, job: Job) -> Rendered:
-        composed = compose(job)
+        composed = compose(job, self.environments.template_dirs)
         html = render_html(self.environments, composed)
         check_glyphs(composed, html)
         document, warnings = self.renderer.layout(composed, html)
@@ -61,7 +61,7 @@ def build(jobs: list[Job], out_dir: Path, pipeline: Pipeline | None = None) -> R
         write_atomic(out_dir / path, item.pdf)
         report.built.append(Built(job.drug.id, job.lang, job.kind, paper_of(job), path,
                                   sha256(item.pdf), item.pages))
-    if report.built or report.failed:
+    if report.built or (out_dir / MANIFEST).exists():
         update_manifest(out_dir, report.built)
     return report
 

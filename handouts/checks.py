@@ -4,11 +4,13 @@ from dataclasses import dataclass, field
 
 import jinja2
 
-from .catalogs import available_languages, load_translation
+from .catalogs import available_languages, load_translation, translatable_strings
 from .compose import Job, compose
 from .content import DrugContent
 from .documents import KINDS
 from .errors import HandoutsError
+from .localize import TranslationError, localize
+from .readability import MAX_ENGLISH_GRADE, patient_text, reading_level
 from .render_html import Environments, render_html
 from .template_strings import load_template_translation
 from .verify import check_glyphs
@@ -31,11 +33,14 @@ def check_all(drugs: list[DrugContent]) -> CheckReport:
     for drug in drugs:
         for lang in available_languages(drug.path.parent):
             report.lines.append(_status_line(drug, lang, report))
+            _readability(drug, lang, report)
             for kind in KINDS:
                 job = Job(drug, lang, kind, allow_fallback=True)
                 try:
                     composed = compose(job)
                     check_glyphs(composed, render_html(environments, composed))
+                except TranslationError:
+                    break       # reported in the status line; --strict turns it into a failure
                 except (HandoutsError, jinja2.TemplateError) as error:
                     report.problems.append(f"{job.name}: {error}")
     return report
@@ -54,6 +59,25 @@ def _status_line(drug: DrugContent, lang: str, report: CheckReport) -> str:
               if status.reviewed and templates.reviewed else "draft (not reviewed)")
     return (f"{drug.id}\t{lang}\t{status.percent:.0f}% translated, {stale} stale, "
             f"{missing} missing, {review}")
+
+
+def _readability(drug: DrugContent, lang: str, report: CheckReport) -> None:
+    try:
+        text_drug = localize(drug, lang, allow_fallback=True).drug
+    except HandoutsError:
+        return      # the status line already says what is missing
+    strings = translatable_strings(text_drug)
+    for kind in KINDS:
+        reading = reading_level(patient_text(text_drug, strings, kind), lang,
+                                f"{drug.id}/{lang}/{kind}")
+        if reading is None:
+            continue
+        report.lines.append(f"  reading level {reading}")
+        if lang == "en" and kind == "handout" and reading.score > MAX_ENGLISH_GRADE:
+            report.problems.append(
+                f"{drug.id}/en/handout: reading grade {reading.score:.1f} is above "
+                f"{MAX_ENGLISH_GRADE:g}; use shorter sentences and everyday words "
+                "(aim for grade 6)")
 
 
 def _template_syntax(env: jinja2.Environment) -> list[str]:

@@ -86,7 +86,9 @@ def check(drugs, strict, content_dir):
     if strict and report.incomplete:
         raise HandoutsError(f"{_plural(report.incomplete, 'translation')} with stale or "
                             "missing strings (--strict)")
-    click.echo(f"{_plural(len(report.drugs), 'drug')} checked; no problems found")
+    incomplete = (f"; {_plural(report.incomplete, 'translation')} incomplete (--strict fails "
+                  "on this)" if report.incomplete else "")
+    click.echo(f"{_plural(len(report.drugs), 'drug')} checked; no problems found{incomplete}")
 
 
 @cli.command(name="list")
@@ -106,8 +108,10 @@ def i18n():
 @drugs_argument
 @click.option("--lang", "langs", multiple=True, metavar="LANG",
               help="Only these languages. Default: all 15 translation languages.")
+@click.option("--templates/--no-templates", default=True, show_default=True,
+              help="Also extract the template strings and update their catalogues.")
 @content_option
-def update(drugs, langs, content_dir):
+def update(drugs, langs, templates, content_dir):
     """Regenerate the PO files from the English master and the templates.
 
     New strings arrive untranslated, changed English marks the entry fuzzy (keeping the
@@ -118,7 +122,7 @@ def update(drugs, langs, content_dir):
 
     selected = _select_drugs(drugs, True, content_dir)
     langs = [lang for lang in (_check_langs(langs) or LANGUAGES) if lang != "en"]
-    results = update_template_catalogs(langs, extract_messages())
+    results = update_template_catalogs(langs, extract_messages()) if templates else []
     for drug in load_all(content_dir, selected):
         entries = translatable_strings(drug.drug)
         project = f"handouts {drug.id} {drug.drug.content_version}"

@@ -5,6 +5,7 @@ ready to print, dates are formatted, the QR code is made and checked.
 """
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from babel.dates import format_date
 from markupsafe import Markup
@@ -52,8 +53,8 @@ class FieldMarker:
         return Markup(' data-field="{}"').format(path) + marked
 
 
-def compose(job: Job) -> Composed:
-    localized = localize(job.drug, job.lang, job.allow_fallback)
+def compose(job: Job, template_dirs: tuple[Path, ...] = ()) -> Composed:
+    localized = localize(job.drug, job.lang, job.allow_fallback, template_dirs)
     drug = localized.drug
     loc = locale(job.lang)
     display_name = drug.names.generic[:1].upper() + drug.names.generic[1:]

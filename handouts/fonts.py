@@ -7,11 +7,30 @@ from fontTools.ttLib import TTFont
 
 from .locations import FONTS_DIR
 
-# Font files used for each language, in fallback order. Every face of a stack is
-# checked, so a character must exist in the regular and the bold weight alike.
-LATIN = ("atkinson-hyperlegible-next/AtkinsonHyperlegibleNext-Regular.ttf",
-         "atkinson-hyperlegible-next/AtkinsonHyperlegibleNext-Bold.ttf")
-STACKS: dict[str, tuple[str, ...]] = {"en": LATIN}
+# Each family as its regular and bold files; a character counts as covered by a family
+# only when both weights have it (headings are bold).
+ATKINSON = ("atkinson-hyperlegible-next/AtkinsonHyperlegibleNext-Regular.ttf",
+            "atkinson-hyperlegible-next/AtkinsonHyperlegibleNext-Bold.ttf")
+NOTO = ("noto/NotoSans-Regular.ttf", "noto/NotoSans-Bold.ttf")
+ARABIC = ("noto/NotoSansArabic-Regular.ttf", "noto/NotoSansArabic-Bold.ttf")
+DEVANAGARI = ("noto/NotoSansDevanagari-Regular.ttf", "noto/NotoSansDevanagari-Bold.ttf")
+CJK_SC = ("noto/NotoSansCJKsc-Regular.otf", "noto/NotoSansCJKsc-Bold.otf")
+CJK_JP = ("noto/NotoSansCJKjp-Regular.otf", "noto/NotoSansCJKjp-Bold.otf")
+CJK_KR = ("noto/NotoSansCJKkr-Regular.otf", "noto/NotoSansCJKkr-Bold.otf")
+
+# The font stack of each language, in fallback order; print.css says the same in CSS.
+# Vietnamese and Russian are set wholly in Noto Sans: mixing two designs inside words
+# (Atkinson lacks their letters) would read badly.
+STACKS: dict[str, tuple[tuple[str, ...], ...]] = {
+    **{lang: (ATKINSON,) for lang in ("en", "es", "tl", "fr", "de", "it", "pt", "ht", "pl")},
+    "vi": (NOTO,),
+    "ru": (NOTO,),
+    "ar": (ARABIC, ATKINSON),
+    "hi": (DEVANAGARI, ATKINSON),
+    "zh-Hans": (ATKINSON, CJK_SC),
+    "ja": (ATKINSON, CJK_JP),
+    "ko": (ATKINSON, CJK_KR),
+}
 
 # Characters that never need a glyph of their own.
 _IGNORED = {0x20, 0x0A, 0x0D, 0x09, 0xA0, 0x200B, 0x2068, 0x2069, 0x200E, 0x200F}
@@ -25,9 +44,10 @@ def _cmap(relative: str) -> frozenset[int]:
 
 @cache
 def coverage(lang: str) -> frozenset[int]:
-    """Code points every face of the language's stack can draw (the intersection)."""
-    faces = [_cmap(f) for f in STACKS[lang]]
-    return frozenset.intersection(*faces)
+    """Code points the language's stack can draw in every weight."""
+    families = [frozenset.intersection(*(_cmap(face) for face in family))
+                for family in STACKS[lang]]
+    return frozenset.union(*families)
 
 
 def missing_characters(text: str, lang: str) -> list[str]:

@@ -8,6 +8,7 @@ and then the English is marked in the document.
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from .catalogs import is_critical, load_translation
 from .content import DrugContent
@@ -15,7 +16,8 @@ from .errors import HandoutsError
 from .languages import SOURCE_LANGUAGE
 from .locations import display_path
 from .schema import Drug
-from .template_strings import TemplateTranslation, load_template_translation
+from .template_strings import (TemplateTranslation, find_template_catalog,
+                               load_template_translation)
 
 
 class TranslationError(HandoutsError):
@@ -31,11 +33,12 @@ class Localized:
     templates: TemplateTranslation | None
 
 
-def localize(content: DrugContent, lang: str, allow_fallback: bool = False) -> Localized:
+def localize(content: DrugContent, lang: str, allow_fallback: bool = False,
+             template_dirs: tuple[Path, ...] = ()) -> Localized:
     if lang == SOURCE_LANGUAGE:
         return Localized(content.drug, lang, frozenset(), False, None)
     translation = load_translation(content.path.parent, content.drug, lang)
-    templates = load_template_translation(lang)
+    templates = load_template_translation(lang, template_dirs)
     status = translation.status
     catalog = display_path(content.path.parent / "locale" / f"{lang}.po")
     problems, fallback = [], set()
@@ -53,7 +56,7 @@ def localize(content: DrugContent, lang: str, allow_fallback: bool = False) -> L
                             ("stale", templates.status.stale)):
         for msgid in messages:
             problems.append(f"{content.id} [{lang}]: template text {msgid!r} is {state} in "
-                            f"templates/locale/{lang}/LC_MESSAGES/messages.po")
+                            f"{display_path(find_template_catalog(lang, template_dirs))}")
     if problems:
         fix = (f"Translate or review these entries in {catalog} (run `handouts i18n update` "
                "first if the English changed), or leave this language out.")

@@ -50,12 +50,27 @@ class TemplateTranslation:
     status: CatalogStatus
 
 
+def find_template_catalog(lang: str, template_dirs: tuple[Path, ...] = ()) -> Path:
+    """The first ``locale/<lang>/LC_MESSAGES/messages.po`` along the template folders.
+
+    A clinic's override folder can so carry its own (for example reviewed) translations.
+    """
+    for folder in template_dirs:
+        path = template_catalog_path(lang, Path(folder) / "locale")
+        if path.exists():
+            return path
+    return template_catalog_path(lang, TEMPLATE_CATALOGS)
+
+
+def load_template_translation(lang: str, template_dirs: tuple[Path, ...] = ()) -> TemplateTranslation:
+    return _load(lang, find_template_catalog(lang, tuple(template_dirs)))
+
+
 @cache
-def load_template_translation(lang: str, root: Path = TEMPLATE_CATALOGS) -> TemplateTranslation:
+def _load(lang: str, path: Path) -> TemplateTranslation:
     """Translations of the template strings that match the current templates."""
     messages = _current_messages()
     status = CatalogStatus(lang, total=len(messages))
-    path = template_catalog_path(lang, root)
     entries = {}
     if path.exists():
         po = polib.pofile(str(path), wrapwidth=0)

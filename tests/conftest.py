@@ -30,8 +30,11 @@ def drugs():
 
 
 def build_all(drugs, out: Path, pipeline, paper="letter", langs=("en",)):
+    """Build every kind for these drugs and languages; fail the test if any document fails."""
     jobs = [Job(d, lang, kind, paper) for d in drugs for lang in langs for kind in KINDS]
-    return build(jobs, out, pipeline)
+    report = build(jobs, out, pipeline)
+    assert not report.failed, "\n".join(f"{job.name}: {error}" for job, error in report.failed)
+    return report.built
 
 
 @pytest.fixture(scope="session")

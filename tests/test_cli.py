@@ -17,7 +17,8 @@ def test_unknown_drug_exits_2_and_lists_valid_drugs(tmp_path):
 def test_unknown_language_and_kind_exit_2_with_valid_values():
     result = run_cli("build", "blinatumomab", "--lang", "xx")
     assert result.returncode == 2
-    assert "unknown language 'xx'; valid languages: en" in result.stderr
+    assert ("unknown language 'xx'; valid languages: en, es, zh-Hans, tl, fr, vi, de, ko, ru, "
+            "ar, it, pt, ht, pl, hi, ja") in result.stderr
     result = run_cli("build", "blinatumomab", "--kind", "poster")
     assert result.returncode == 2
     assert "'poster' is not one of 'handout', 'card'" in result.stderr
@@ -31,7 +32,7 @@ def test_build_needs_a_drug_or_all():
 
 def test_build_writes_documents_and_manifest(tmp_path):
     out = tmp_path / "out"
-    result = run_cli("build", "blinatumomab", "--kind", "card", "--out", out)
+    result = run_cli("build", "blinatumomab", "--lang", "en", "--kind", "card", "--out", out)
     assert result.returncode == 0, result.stderr
     manifest = json.loads((out / "manifest.json").read_text())
     assert [(e["drug"], e["lang"], e["kind"], e["path"], e["pages"], e["status"])
@@ -45,9 +46,13 @@ def test_build_writes_documents_and_manifest(tmp_path):
 def test_list_shows_drugs_and_languages():
     result = run_cli("list")
     assert result.returncode == 0
+    languages = ("en (English), es (Español), zh-Hans (中文 (简体)), tl (Filipino (Pilipinas)), "
+                 "fr (Français), vi (Tiếng Việt), de (Deutsch), ko (한국어), ru (Русский), "
+                 "ar (العربية), it (Italiano), pt (Português), ht (Kreyòl Ayisyen), "
+                 "pl (Polski), hi (हिन्दी), ja (日本語)")
     assert result.stdout.splitlines() == [
-        "blinatumomab\tBlincyto\tlanguages: en",
-        "inotuzumab-ozogamicin\tBesponsa\tlanguages: en",
+        f"blinatumomab\tBlincyto\t{languages}",
+        f"inotuzumab-ozogamicin\tBesponsa\t{languages}",
     ]
 
 
