@@ -153,8 +153,10 @@ class _TextCollector(HTMLParser):
         self.parts.append(data)
 
     def handle_starttag(self, tag, attrs):
-        # Attribute text that reaches the page (footer, alt text).
-        self.parts += [v for k, v in attrs if k in ("data-footer", "alt") and v]
+        # Attribute text that reaches the page or a screen reader: page-margin strings
+        # (data-footer, data-page-*, data-draft) and alt text.
+        self.parts += [v for k, v in attrs if v and (k == "alt" or k.startswith("data-"))
+                       and k not in ("data-field", "data-side")]
 
 
 def _visible_text(html: str) -> str:

@@ -1,0 +1,241 @@
+"""Every drug in all 16 languages, read back from the PDFs; the translation safety rules."""
+
+import io
+import shutil
+import unicodedata
+
+import polib
+import pypdfium2
+import pytest
+from pypdf import PdfReader
+
+from handouts.build import Pipeline
+from handouts.catalogs import load_translation
+from handouts.compose import Job
+from handouts.content import load_all
+from handouts.errors import RenderError
+from handouts.fonts import bundled_postscript_names
+from handouts.languages import LANGUAGES
+from handouts.locations import CONTENT_DIR, TEMPLATES_DIR
+from handouts.verify import embedded_font_names
+
+from .conftest import FIXTURES, build_all, pdf_text, run_cli
+
+# The script most letters of each language's documents must be in.
+SCRIPTS = {"ar": ("ARABIC",), "zh-Hans": ("CJK",), "ja": ("CJK", "HIRAGANA", "KATAKANA"),
+           "ko": ("HANGUL",), "ru": ("CYRILLIC",), "hi": ("DEVANAGARI",)}
+# A font each language's documents must embed, proving its stack was used.
+FONTS = {"ar": "NotoSansArabic-Regular", "zh-Hans": "NotoSansCJKsc-Regular",
+         "ja": "NotoSansCJKjp-Regular", "ko": "NotoSansCJKkr-Regular",
+         "ru": "NotoSans-Regular", "vi": "NotoSans-Regular", "hi": "NotoSansDevanagari-Regular"}
+DRAFT_EN = "Draft translation — not reviewed"
+
+
+@pytest.fixture(scope="session")
+def every_language(tmp_path_factory, drugs, pipeline):
+    out = tmp_path_factory.mktemp("all-languages")
+    built = build_all(drugs, out, pipeline, langs=LANGUAGES)
+    return {(b.drug, b.lang, b.kind): (out / b.path).read_bytes() for b in built}
+
+
+def _letters_in(text: str, scripts: tuple[str, ...]) -> float:
+    letters = [c for c in text if c.isalpha()]
+    inside = [c for c in letters if unicodedata.name(c, "").startswith(scripts)]
+    return len(inside) / len(letters)
+
+
+def test_every_drug_language_and_kind_builds(every_language, drugs):
+    assert len(every_language) == len(drugs) * len(LANGUAGES) * 2 == 64
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_text_is_in_the_language_and_lang_is_set(every_language, lang):
+    for (drug, doc_lang, kind), pdf in every_language.items():
+        if doc_lang != lang:
+            continue
+        text = pdf_text(pdf)
+        if lang in SCRIPTS:
+            assert _letters_in(text, SCRIPTS[lang]) > 0.5, (drug, lang, kind)
+        else:
+            assert _letters_in(text, ("LATIN",)) > 0.9, (drug, lang, kind)
+            if lang != "en":
+                assert text != pdf_text(every_language[(drug, "en", kind)])
+        if lang == "ja":   # Japanese, not Chinese: kana must be there
+            assert _letters_in(text, ("HIRAGANA", "KATAKANA")) > 0.1
+        root = PdfReader(io.BytesIO(pdf)).trailer["/Root"]
+        assert root["/Lang"] == lang
+
+
+def test_only_bundled_fonts_in_all_documents(every_language):
+    bundled = bundled_postscript_names()
+    for (drug, lang, kind), pdf in every_language.items():
+        embedded = embedded_font_names(pdf)
+        assert embedded <= bundled, (drug, lang, kind, embedded - bundled)
+        if lang in FONTS:
+            assert FONTS[lang] in embedded, (drug, lang, kind, embedded)
+
+
+def test_no_missing_glyph_warnings(drugs, pipeline, caplog):
+    # The build turns any WeasyPrint warning into an error; render a few scripts and
+    # confirm WeasyPrint said nothing at all.
+    caplog.set_level("WARNING", logger="weasyprint")
+    for lang in ("ar", "hi", "ja", "ko", "zh-Hans", "vi", "ru"):
+        pipeline.render(Job(drugs[0], lang, "handout"))
+    assert [r for r in caplog.records if r.name.startswith("weasyprint")] == []
+
+
+def _char_boxes(pdf: bytes, page_index: int = 0):
+    document = pypdfium2.PdfDocument(pdf)
+    page = document[page_index]
+    textpage = page.get_textpage()
+    chars = [(textpage.get_text_range(i, 1), textpage.get_charbox(i))
+             for i in range(textpage.count_chars())]
+    width = page.get_width()
+    document.close()
+    return chars, width
+
+
+def test_arabic_handout_runs_right_to_left(every_language):
+    chars, width = _char_boxes(every_language[("blinatumomab", "ar", "handout")])
+    arabic = [(c, box) for c, box in chars if unicodedata.name(c, "").startswith("ARABIC")
+              and c.isalpha()]
+    assert len(arabic) > 500
+    # Lines of Arabic text start at the right margin: group by baseline, look at right ends.
+    lines = {}
+    for _, (left, bottom, right, top) in arabic:
+        lines.setdefault(round(bottom / 4), []).append((left, right))
+    right_ends = [max(r for _, r in line) for line in lines.values()]
+    margin = width - 0.75 * 72
+    flush_right = [r for r in right_ends if r > margin - 24]
+    assert len(flush_right) / len(right_ends) > 0.6, right_ends
+    # The Latin title is on the right too, while the English one is on the left.
+    title = [box for c, box in chars[:40] if c in "Blinatumomab"]
+    assert min(box[0] for box in title) > width / 2
+    english, _ = _char_boxes(every_language[("blinatumomab", "en", "handout")])
+    assert min(box[0] for c, box in english[:12] if c.isalpha()) < 0.75 * 72 + 2
+
+
+def test_draft_notice_on_every_page_and_card_side(every_language):
+    es = polib.pofile(str(TEMPLATES_DIR / "locale/es/LC_MESSAGES/messages.po"))
+    notice = es.find(DRAFT_EN).msgstr
+    assert notice and notice != DRAFT_EN
+    for kind in ("handout", "card"):
+        document = pypdfium2.PdfDocument(every_language[("blinatumomab", "es", kind)])
+        for page in document:
+            text = " ".join(page.get_textpage().get_text_range().split())
+            assert notice in text and DRAFT_EN in text, (kind, text[:200])
+        document.close()
+    assert DRAFT_EN not in pdf_text(every_language[("blinatumomab", "en", "handout")])
+
+
+def test_reviewed_catalogue_has_no_draft_notice(tmp_path):
+    # A reviewed content catalogue plus a reviewed copy of the template catalogue.
+    templates = tmp_path / "templates"
+    catalog = templates / "locale/es/LC_MESSAGES/messages.po"
+    catalog.parent.mkdir(parents=True)
+    po = polib.pofile(str(TEMPLATES_DIR / "locale/es/LC_MESSAGES/messages.po"))
+    po.metadata["X-Clinical-Reviewer"] = "Test Reviewer, RN (fixture only)"
+    po.metadata["X-Clinical-Review-Date"] = "2026-02-01"
+    po.save(str(catalog))
+    drug = load_all(FIXTURES / "reviewed" / "content")[0]
+    pipeline = Pipeline(template_dirs=[templates])
+    for kind in ("handout", "card"):
+        text = pdf_text(pipeline.render(Job(drug, "es", kind)).pdf)
+        assert "Fiebre de prueba" in text
+        assert DRAFT_EN not in text
+        assert po.find(DRAFT_EN).msgstr not in text
+    # The same content with the draft template catalogue is a draft again.
+    text = pdf_text(Pipeline().render(Job(drug, "es", "card")).pdf)
+    assert DRAFT_EN in text
+
+
+@pytest.fixture
+def edited_content(tmp_path):
+    """A copy of the content whose first call-right-away symptom changed in English."""
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR, content)
+    path = content / "inotuzumab-ozogamicin" / "drug.yaml"
+    drug = load_all(content, ["inotuzumab-ozogamicin"])[0].drug
+    old = drug.call_right_away[0].symptoms[0]
+    new = old + " or a sudden change in weight"
+    text = path.read_text()
+    assert text.count(f"- {old}\n") == 1
+    path.write_text(text.replace(f"- {old}\n", f"- {new}\n"))
+    return content, old, new
+
+
+def test_changed_english_is_stale_in_every_language(edited_content):
+    content, old, new = edited_content
+    drug = load_all(content, ["inotuzumab-ozogamicin"])[0]
+    field = "call_right_away[0].symptoms[0]"
+    for lang in LANGUAGES[1:]:
+        status = load_translation(drug.path.parent, drug.drug, lang).status
+        assert status.stale == [field], lang
+
+    result = run_cli("i18n", "update", "inotuzumab-ozogamicin", "--no-templates",
+                     "--content", content)
+    assert result.returncode == 0, result.stderr
+    for lang in LANGUAGES[1:]:
+        po = polib.pofile(str(drug.path.parent / "locale" / f"{lang}.po"))
+        entry = next(e for e in po if e.msgctxt == field)
+        assert entry.fuzzy and entry.msgid == new and entry.previous_msgid == old, lang
+        assert entry.msgstr, lang      # the old translation is kept for the translator
+
+
+@pytest.mark.parametrize("update_first", [False, True])
+def test_build_refuses_stale_languages(edited_content, tmp_path, update_first):
+    content, old, new = edited_content
+    if update_first:
+        assert run_cli("i18n", "update", "--no-templates", "--content", content).returncode == 0
+    out = tmp_path / "out"
+    result = run_cli("build", "inotuzumab-ozogamicin", "--kind", "card", "--content", content,
+                     "--out", out)
+    assert result.returncode == 1
+    for lang in LANGUAGES[1:]:
+        assert (f"inotuzumab-ozogamicin [{lang}]: call_right_away[0].symptoms[0] (critical) "
+                f"has a stale translation (the English changed since it was translated); "
+                f"current English: {new!r}") in result.stderr
+    # English is still built; no translated card is.
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.pdf")) == [
+        "inotuzumab-ozogamicin/en/card.pdf"]
+    assert "Traceback" not in result.stderr
+
+
+def test_check_strict_fails_on_stale(edited_content):
+    content, _, _ = edited_content
+    result = run_cli("check", "inotuzumab-ozogamicin", "--strict", "--content", content)
+    assert result.returncode == 1
+    assert "inotuzumab-ozogamicin\tes\t" in result.stdout and "1 stale" in result.stdout
+    assert "Error: 15 translations with stale or missing strings (--strict)" in result.stderr
+    assert run_cli("check", "--strict").returncode == 0
+
+
+def test_character_outside_the_fonts_is_named(tmp_path, pipeline):
+    content = tmp_path / "content"
+    shutil.copytree(FIXTURES / "valid", content)
+    path = content / "testdrug" / "drug.yaml"
+    path.write_text(path.read_text().replace("      - Pretend rash\n",
+                                             "      - Pretend rash ☃\n"))
+    drug = load_all(content)[0]
+    with pytest.raises(RenderError, match=r"testdrug/en/handout: boxed_warnings\[0\]\."
+                       r"symptoms\[1\]: character U\+2603 \(☃\) is not in the bundled fonts "
+                       r"for 'en'"):
+        pipeline.render(Job(drug, "en", "handout"))
+    result = run_cli("build", "testdrug", "--content", content, "--out", tmp_path / "out")
+    assert result.returncode == 1 and "U+2603" in result.stderr
+
+
+def test_fallback_is_marked_in_english(tmp_path, pipeline):
+    # Non-critical English changed: error by default, English marked with --allow-fallback.
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR, content)
+    path = content / "blinatumomab" / "drug.yaml"
+    drug = load_all(content, ["blinatumomab"])[0].drug
+    old = drug.common_side_effects.items[2]
+    path.write_text(path.read_text().replace(f"    - {old}\n", f"    - {old} that lasts\n"))
+    drug = load_all(content, ["blinatumomab"])[0]
+    with pytest.raises(Exception, match=r"common_side_effects.items\[2\] has a stale"):
+        pipeline.render(Job(drug, "de", "handout"))
+    text = pdf_text(pipeline.render(Job(drug, "de", "handout", allow_fallback=True)).pdf)
+    assert f"EN {old} that lasts" in text
+    assert "EN" in text.split(f"{old} that lasts")[0][-4:]
