@@ -38,7 +38,7 @@ def check_all(drugs: list[DrugContent]) -> CheckReport:
                 job = Job(drug, lang, kind, allow_fallback=True)
                 try:
                     composed = compose(job)
-                    check_glyphs(composed, render_html(environments, composed))
+                    check_glyphs(render_html(environments, composed)[1])
                 except TranslationError:
                     break       # reported in the status line; --strict turns it into a failure
                 except (HandoutsError, jinja2.TemplateError) as error:

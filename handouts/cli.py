@@ -9,11 +9,15 @@ from . import __version__
 from .catalogs import available_languages
 from .compose import Job
 from .content import DrugContent, discover, load_all
-from .documents import KINDS, PAPERS
+from .documents import ALL_KINDS, KINDS, PAPERS
 from .errors import ContentError, HandoutsError
 from .languages import LANGUAGES, native_name
 from .locations import CONTENT_DIR, display_path
+from .stocks import STOCKS
 
+clinic_option = click.option(
+    "--clinic", "clinic_path", type=click.Path(dir_okay=False, path_type=Path),
+    help="Clinic settings (clinic.yaml); default $HANDOUTS_CLINIC, else none.")
 content_option = click.option(
     "--content", "content_dir", type=click.Path(file_okay=False, path_type=Path),
     default=CONTENT_DIR, show_default="the bundled content/",
@@ -37,29 +41,43 @@ def cli(debug):
 @click.option("--all", "all_drugs", is_flag=True, help="Every drug in the content folder.")
 @click.option("--lang", "langs", multiple=True, metavar="LANG",
               help="Language tag; repeat for several. Default: every available language.")
-@click.option("--kind", "kinds", multiple=True, type=click.Choice(KINDS),
-              help="Document kind; repeat for several. Default: every kind.")
-@click.option("--paper", type=click.Choice(sorted(PAPERS)), default="letter", show_default=True,
-              help="Paper size for handouts.")
+@click.option("--kind", "kinds", multiple=True, type=click.Choice(ALL_KINDS),
+              help="Document kind; repeat for several. Default: handout and card.")
+@click.option("--paper", type=click.Choice(sorted(PAPERS)),
+              help="Paper for handouts and card sheets. Default: the clinic's, else letter.")
+@click.option("--stock", type=click.Choice(sorted(STOCKS)),
+              help="Card stock. Default: the clinic's, else us-business.")
+@click.option("--count", type=click.IntRange(1, 10), default=None,
+              help="Cards on each card sheet. Default: a full sheet.")
+@click.option("--large-print", is_flag=True, help="Handouts with 18 pt text (more pages).")
+@click.option("--pdfa", is_flag=True, help="Write PDF/A-3u archival copies.")
 @click.option("--allow-fallback", is_flag=True,
               help="Print non-critical strings whose translation is missing or stale in "
                    "English, marked as such. Critical strings never fall back.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("dist"), show_default=True, help="Output folder.")
+@clinic_option
 @content_option
-def build(drugs, all_drugs, langs, kinds, paper, allow_fallback, out_dir, content_dir):
+def build(drugs, all_drugs, langs, kinds, paper, stock, count, large_print, pdfa,
+          allow_fallback, out_dir, clinic_path, content_dir):
     """Build handouts and cards into OUT/<drug>/<lang>/<kind>.pdf and OUT/manifest.json."""
     from .build import build as run_build   # WeasyPrint loads only when needed
 
     selected = _select_drugs(drugs, all_drugs, content_dir)
     langs = _check_langs(langs)
-    jobs = [Job(drug, lang, kind, paper, allow_fallback)
+    clinic = _clinic(clinic_path)
+    paper = paper or (clinic.clinic.paper if clinic else "letter")
+    stock = stock or (clinic.clinic.card_stock if clinic else "us-business")
+    jobs = [Job(drug, lang, kind, paper, allow_fallback, stock, large_print, pdfa,
+                count or 0, clinic)
             for drug in load_all(content_dir, selected)
             for lang in (langs or available_languages(drug.path.parent))
             for kind in (kinds or KINDS)]
     report = run_build(jobs, out_dir)
     for item in report.built:
         click.echo(f"built {display_path(out_dir / item.path)} ({_plural(item.pages, 'page')})")
+    for note in report.notes:
+        click.echo(f"Warning: {note}", err=True)
     for job, error in report.failed:
         click.echo(f"FAILED {job.name}:\n  " + error.replace("\n", "\n  "), err=True)
     click.echo(f"{_plural(len(report.built), 'document')} written"
@@ -89,6 +107,39 @@ def check(drugs, strict, content_dir):
     incomplete = (f"; {_plural(report.incomplete, 'translation')} incomplete (--strict fails "
                   "on this)" if report.incomplete else "")
     click.echo(f"{_plural(len(report.drugs), 'drug')} checked; no problems found{incomplete}")
+
+
+@cli.command()
+@click.argument("cards", nargs=-1, required=True, metavar="DRUG:LANG[:COUNT]...")
+@click.option("--stock", type=click.Choice(sorted(STOCKS)),
+              help="Card stock. Default: the clinic's, else us-business.")
+@click.option("--paper", type=click.Choice(sorted(PAPERS)),
+              help="Sheet paper where the stock has several. Default: the clinic's.")
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path),
+              required=True, help="The PDF to write.")
+@clinic_option
+@content_option
+def sheet(cards, stock, paper, out_file, clinic_path, content_dir):
+    """Print one card sheet mixing drugs and languages (a clinic's stock run).
+
+    Example: handouts sheet blinatumomab:en:4 blinatumomab:es:4 inotuzumab-ozogamicin:en:2
+    """
+    from .build import Pipeline
+    from .output import write_atomic
+
+    wanted = [_card_spec(spec) for spec in cards]
+    _select_drugs(sorted({d for d, _, _ in wanted}), False, content_dir)
+    loaded = {d.id: d for d in load_all(content_dir, sorted({d for d, _, _ in wanted}))}
+    slots = tuple((loaded[drug], lang) for drug, lang, count in wanted for _ in range(count))
+    clinic = _clinic(clinic_path)
+    job = Job(slots[0][0], slots[0][1], "card-sheet",
+              paper or (clinic.clinic.paper if clinic else "letter"),
+              stock=stock or (clinic.clinic.card_stock if clinic else "us-business"),
+              clinic=clinic, slots=slots)
+    rendered = Pipeline().render(job)
+    write_atomic(out_file, rendered.pdf)
+    click.echo(f"built {display_path(out_file)}: {_plural(len(slots), 'card')}, "
+               f"{_plural(rendered.pages, 'page')}")
 
 
 @cli.command(name="list")
@@ -132,6 +183,21 @@ def update(drugs, langs, templates, content_dir):
         what = "created" if result.created else "updated"
         click.echo(f"{what} {display_path(result.path)}: {result.added} new, "
                    f"{result.stale} stale, {result.obsolete} obsolete")
+
+
+def _card_spec(spec: str) -> tuple[str, str, int]:
+    parts = spec.split(":")
+    if len(parts) not in (2, 3) or (len(parts) == 3 and not parts[2].isdigit()):
+        raise click.BadParameter(f"{spec!r} is not DRUG:LANG or DRUG:LANG:COUNT",
+                                 param_hint="CARDS")
+    _check_langs([parts[1]])
+    return parts[0], parts[1], int(parts[2]) if len(parts) == 3 else 1
+
+
+def _clinic(path: Path | None):
+    from .clinic import find_settings, load_clinic
+    path = find_settings(path)
+    return load_clinic(path) if path else None
 
 
 def _describe(drug: DrugContent) -> str:
@@ -181,7 +247,7 @@ def main(argv=None):
             raise
         for problem in error.problems:
             click.echo(str(problem), err=True)
-        click.echo(f"Error: {_plural(len(error.problems), 'problem')} in the content; "
+        click.echo(f"Error: {_plural(len(error.problems), 'problem')} in {error.subject}; "
                    "nothing was written.", err=True)
         sys.exit(1)
     except HandoutsError as error:

@@ -1,7 +1,8 @@
 """Pipeline stage 2: put a drug, a language, a kind and the print options together.
 
 The result is everything the templates need and nothing they must work out: strings are
-ready to print, dates are formatted, the QR code is made and checked.
+ready to print, dates are formatted, QR codes are made and checked, and every card's
+place on the page is computed from its stock.
 """
 
 from dataclasses import dataclass, field
@@ -10,11 +11,17 @@ from pathlib import Path
 from babel.dates import format_date
 from markupsafe import Markup
 
+from .clinic import ClinicSettings
 from .content import DrugContent
 from .documents import CARD_QR_MM, HANDOUT_QR_MM, PAPERS, Paper
+from .errors import HandoutsError
 from .languages import direction, locale
 from .localize import Localized, localize
 from .qr import QRCode, make_qr
+from .stocks import STOCKS, Rect, Sheet, Stock, sheet_for
+
+PRINT_NOTE = ("Print at 100% (actual size, no scaling). Print both sides: page 1 on the front, "
+              "page 2 on the back, flipping on the long edge.")
 
 
 @dataclass(frozen=True)
@@ -23,9 +30,16 @@ class Job:
 
     drug: DrugContent
     lang: str
-    kind: str
+    kind: str                               # handout | card | card-sheet
     paper: str = "letter"
     allow_fallback: bool = False
+    stock: str = "us-business"
+    large_print: bool = False
+    pdfa: bool = False                      # PDF/A-3u archival copy
+    count: int = 0                          # cards on a sheet; 0 fills it
+    clinic: ClinicSettings | None = field(default=None, compare=False)
+    # A clinic's mixed stock run: (drug, lang) per card, in order; overrides drug/lang/count.
+    slots: tuple[tuple[DrugContent, str], ...] = ()
 
     @property
     def name(self) -> str:
@@ -33,13 +47,24 @@ class Job:
 
 
 @dataclass(frozen=True)
+class Geometry:
+    """Where things go on the page, in millimetres; the page CSS is made from it."""
+
+    page_css: str
+    card_safe_mm: float = 0.0
+    bleed_mm: float = 0.0
+
+
+@dataclass(frozen=True)
 class Composed:
     job: Job
     template: str
-    paper: Paper
     localized: Localized
     context: dict = field(hash=False)
+    geometry: Geometry = Geometry("")
     qr: QRCode | None = None
+    slots: tuple["Composed", ...] = ()      # the cards of a sheet, each in its own language
+    paper: Paper | None = None
 
 
 class FieldMarker:
@@ -54,7 +79,67 @@ class FieldMarker:
 
 
 def compose(job: Job, template_dirs: tuple[Path, ...] = ()) -> Composed:
+    if job.kind == "card-sheet":
+        return _compose_sheet(job, template_dirs)
     localized = localize(job.drug, job.lang, job.allow_fallback, template_dirs)
+    context, qr = _context(job, localized)
+    if job.kind == "handout":
+        paper = PAPERS[job.paper]
+        css = "".join(f"@page {name} {{ size: {paper.css_size} }}"
+                      for name in ("handout", "handout-large"))
+        return Composed(job, "handout.html", localized, context, Geometry(css), qr, paper=paper)
+    stock = _stock(job)
+    card = stock.card
+    context["slot"] = Rect(0, 0, card.width_mm, card.height_mm)
+    bleed = (f"bleed: {stock.bleed_mm + 7}mm; marks: crop;" if stock.bleed_mm else "")
+    css = (f"@page card {{ size: {card.width_mm}mm {card.height_mm}mm; {bleed} }}"
+           f".card .page {{ width: {card.width_mm}mm; height: {card.height_mm}mm }}"
+           f".card .side {{ padding: {card.safe_mm}mm }}")
+    return Composed(job, "card.html", localized, context,
+                    Geometry(css, card.safe_mm, stock.bleed_mm), qr)
+
+
+def _compose_sheet(job: Job, template_dirs) -> Composed:
+    stock = _stock(job)
+    try:
+        sheet = sheet_for(stock, job.paper)
+    except KeyError as error:
+        raise HandoutsError(f"{job.name}: {error.args[0]}") from None
+    wanted = list(job.slots) or [(job.drug, job.lang)] * (job.count or sheet.capacity)
+    if len(wanted) > sheet.capacity:
+        raise HandoutsError(f"{job.name}: {len(wanted)} cards do not fit one {sheet.name} "
+                            f"sheet ({sheet.capacity} places); print several sheets")
+    slots = tuple(compose(Job(drug, lang, "card", job.paper, job.allow_fallback, job.stock,
+                              clinic=job.clinic), template_dirs) for drug, lang in wanted)
+    if any(s.geometry.bleed_mm for s in slots):
+        raise HandoutsError(f"{job.name}: print-shop cards are made one per page")
+    card = stock.card
+    fronts, backs = sheet.fronts(card)[:len(slots)], sheet.backs(card)[:len(slots)]
+    langs = {lang for _, lang in wanted}
+    lang = langs.pop() if len(langs) == 1 else "mul"
+    drugs = ", ".join(dict.fromkeys(s.context["display_name"] for s in slots))
+    context = {
+        "lang": lang, "dir": direction(lang) if lang != "mul" else "ltr",
+        "draft": False, "fallback_fields": frozenset(),
+        "title": f"Wallet cards: {drugs}",
+        "subject": f"{len(slots)} wallet cards on a {sheet.name} sheet",
+        "fronts": fronts, "backs": backs,
+        "crop_marks": _crop_marks(sheet, card) if sheet.crop_marks else [],
+        "print_note": PRINT_NOTE,
+        "note_top_mm": sheet.height_mm - min(sheet.top_mm, 12.0) + 1.5,
+    }
+    css = (f"@page card {{ size: {sheet.width_mm}mm {sheet.height_mm}mm }}"
+           f".card .page {{ width: {sheet.width_mm}mm; height: {sheet.height_mm}mm }}"
+           f".card .side {{ padding: {card.safe_mm}mm }}")
+    return Composed(job, "card_sheet.html", slots[0].localized, context,
+                    Geometry(css, card.safe_mm), slots=slots)
+
+
+def _stock(job: Job) -> Stock:
+    return STOCKS[job.stock]
+
+
+def _context(job: Job, localized: Localized) -> tuple[dict, QRCode]:
     drug = localized.drug
     loc = locale(job.lang)
     display_name = drug.names.generic[:1].upper() + drug.names.generic[1:]
@@ -65,7 +150,9 @@ def compose(job: Job, template_dirs: tuple[Path, ...] = ()) -> Composed:
         for name in brands
     }
     url = drug.full_info_url.get(job.lang, drug.full_info_url["en"])
-    qr = make_qr(url, CARD_QR_MM if job.kind == "card" else HANDOUT_QR_MM)
+    if job.clinic:
+        url = job.clinic.qr_url(job.drug.id, job.lang, url)
+    qr = make_qr(url, CARD_QR_MM if job.kind != "handout" else HANDOUT_QR_MM)
     context = {
         "lang": job.lang,
         "dir": direction(job.lang),
@@ -79,5 +166,21 @@ def compose(job: Job, template_dirs: tuple[Path, ...] = ()) -> Composed:
         "brand_countries": brand_countries,
         "last_reviewed": format_date(drug.last_reviewed, "long", locale=loc),
         "qr": qr,
+        "large_print": job.large_print,
+        "clinic": job.clinic.clinic if job.clinic else None,
+        "clinic_logo": job.clinic.logo_data_uri if job.clinic else None,
     }
-    return Composed(job, f"{job.kind}.html", PAPERS[job.paper], localized, context, qr)
+    return context, qr
+
+
+def _crop_marks(sheet: Sheet, card) -> list[Rect]:
+    """Short hairlines in line with each card edge, kept out of the cards themselves."""
+    marks, gap, length, weight = [], 0.5, 2.5, 0.15
+    for rect in sheet.fronts(card):
+        for x in (rect.x_mm, rect.x_mm + rect.width_mm):
+            marks.append(Rect(x - weight / 2, rect.y_mm - gap - length, weight, length))
+            marks.append(Rect(x - weight / 2, rect.y_mm + rect.height_mm + gap, weight, length))
+        for y in (rect.y_mm, rect.y_mm + rect.height_mm):
+            marks.append(Rect(rect.x_mm - gap - length, y - weight / 2, length, weight))
+            marks.append(Rect(rect.x_mm + rect.width_mm + gap, y - weight / 2, length, weight))
+    return marks

@@ -48,7 +48,7 @@ def load_drug(drug_id: str, path: Path) -> DrugContent:
     try:
         drug = Drug.model_validate(data)
     except ValidationError as error:
-        problems += [_problem(filename, positions, e) for e in error.errors()]
+        problems += [schema_problem(filename, positions, e) for e in error.errors()]
         raise ContentError(problems) from None
     problems += _cross_checks(filename, drug, positions)
     if problems:
@@ -99,7 +99,8 @@ def _cross_checks(filename: str, drug: Drug, positions: Positions) -> list[Probl
     return problems
 
 
-def _problem(filename: str, positions: Positions, error: dict) -> Problem:
+def schema_problem(filename: str, positions: Positions, error: dict,
+                   guide: str = "content/README.md") -> Problem:
     path = tuple(error["loc"])
     kind = error["type"]
     if kind == "missing":
@@ -107,15 +108,15 @@ def _problem(filename: str, positions: Positions, error: dict) -> Problem:
         line, col = positions.of(path[:-1])
     else:
         line, col = positions.of(path, key=kind == "extra_forbidden")
-    return Problem(filename, line, col, format_path(path), _message(error))
+    return Problem(filename, line, col, format_path(path), _message(error, guide))
 
 
-def _message(error: dict) -> str:
+def _message(error: dict, guide: str) -> str:
     kind, value, ctx = error["type"], error.get("input"), error.get("ctx") or {}
     if kind == "missing":
         return "required field is missing; add it"
     if kind == "extra_forbidden":
-        return "unknown key; check its spelling against content/README.md"
+        return f"unknown key; check its spelling against {guide}"
     if kind in ("string_type", "string_sub_type"):
         return (f"expected text, got {_yaml_type(value)} ({value!r}); put the value in "
                 "quotes")
@@ -131,8 +132,12 @@ def _message(error: dict) -> str:
         return f"expected {wanted}, got {_yaml_type(value)}"
     if kind == "string_pattern_mismatch":
         return f"{value!r} does not have the expected form ({_pattern_hint(ctx.get('pattern', ''))})"
-    if kind == "enum":
+    if kind in ("enum", "literal_error"):
         return f"{value!r} is not allowed; use one of: {ctx.get('expected')}"
+    if kind in ("greater_than_equal", "less_than_equal"):
+        return f"{value!r} is out of range: {error['msg'].lower()}"
+    if kind == "int_type":
+        return f"expected a whole number, got {_yaml_type(value)} ({value!r})"
     if kind in ("date_type", "date_from_datetime_inexact", "date_parsing"):
         return "not a valid date; write it as YYYY-MM-DD"
     if kind == "value_error":
@@ -145,6 +150,8 @@ def _pattern_hint(pattern: str) -> str:
         r"^([A-Z]{2})$": "a two-letter country code such as US, CA or EU",
         r"^\d+(\.\d+){0,2}$": "a version such as \"1.2.0\", in quotes",
         r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$": "a language tag such as en, es or zh-Hans",
+        r"^[0-9+()./ -]{3,40}( (ext|x)\.? ?[0-9]{1,6})?$":
+            "a phone number: digits, spaces and + ( ) - . /, e.g. \"+1 555 010 0199\"",
     }.get(pattern, "lower-case letters, digits and hyphens, e.g. fda-label"
           if "a-z0-9" in pattern else f"pattern {pattern}")
 

@@ -2,7 +2,8 @@
 
 from dataclasses import dataclass
 
-KINDS = ("handout", "card")
+KINDS = ("handout", "card")          # built by default
+ALL_KINDS = ("handout", "card", "card-sheet")
 
 
 @dataclass(frozen=True)
@@ -18,8 +19,6 @@ PAPERS = {
     "a4": Paper("a4", "A4", 595.276, 841.89),                  # 210 x 297 mm
 }
 
-# US business card, 3.5 x 2 in (Avery 5371/8371 stock).
-CARD_WIDTH_PT, CARD_HEIGHT_PT = 252.0, 144.0
 CARD_SIDES = ("front", "back")
 
 # Printed QR widths, quiet zone included.

@@ -25,8 +25,9 @@ class Problem:
 class ContentError(HandoutsError):
     """Every problem found in the content, gathered before anything is written."""
 
-    def __init__(self, problems: list[Problem]):
+    def __init__(self, problems: list[Problem], subject: str = "the content"):
         self.problems = sorted(problems)
+        self.subject = subject
         super().__init__("\n".join(str(p) for p in self.problems))
 
 

@@ -26,8 +26,18 @@ class Built:
     status: str = "built"
 
 
-def document_path(drug: str, lang: str, kind: str) -> str:
-    return f"{drug}/{lang}/{kind}.pdf"
+def document_path(job) -> str:
+    """OUT/<drug>/<lang>/<kind>.pdf, with a suffix for each option that is not the default."""
+    suffix = ""
+    if job.kind == "handout" and job.large_print:
+        suffix += "-large-print"
+    if job.kind != "handout" and job.stock != "us-business":
+        suffix += f"-{job.stock}"
+    if job.kind == "card-sheet" and job.paper != "letter":
+        suffix += f"-{job.paper}"
+    if job.pdfa:
+        suffix += "-pdfa"
+    return f"{job.drug.id}/{job.lang}/{job.kind}{suffix}.pdf"
 
 
 def write_atomic(target: Path, data: bytes) -> None:

@@ -9,12 +9,14 @@ from . import fontlock  # noqa: F401  (must run before WeasyPrint loads fontconf
 import hashlib
 import logging
 
+import pydyf
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 
 from .compose import Composed
 from .fetcher import LockedFetcher
 from .locations import TEMPLATES_DIR
+from .stocks import MM_PER_PT
 
 STYLESHEET = TEMPLATES_DIR / "print.css"
 
@@ -36,14 +38,13 @@ class Renderer:
         self.fonts = FontConfiguration()
         self.stylesheet = CSS(filename=STYLESHEET, url_fetcher=self.fetcher,
                               font_config=self.fonts)
-        self._paper_css: dict[str, CSS] = {}
+        self._page_css: dict[str, CSS] = {}
 
-    def _paper(self, composed: Composed) -> CSS:
-        paper = composed.paper
-        if paper.name not in self._paper_css:
-            self._paper_css[paper.name] = CSS(string=f"@page handout {{ size: {paper.css_size} }}",
-                                              font_config=self.fonts)
-        return self._paper_css[paper.name]
+    def _geometry(self, composed: Composed) -> CSS:
+        css = composed.geometry.page_css
+        if css not in self._page_css:
+            self._page_css[css] = CSS(string=css, font_config=self.fonts)
+        return self._page_css[css]
 
     def layout(self, composed: Composed, html: str):
         """Lay out the document; returns the WeasyPrint Document and any warnings."""
@@ -53,10 +54,8 @@ class Renderer:
         try:
             document = HTML(string=html, base_url=TEMPLATES_DIR.as_uri() + "/",
                             url_fetcher=self.fetcher).render(
-                stylesheets=[self.stylesheet, self._paper(composed)],
-                font_config=self.fonts,
-                pdf_tags=_tagged(composed),
-            )
+                stylesheets=[self.stylesheet, self._geometry(composed)],
+                font_config=self.fonts, **_options(composed))
         finally:
             logger.removeHandler(catcher)
         return document, catcher.messages
@@ -65,9 +64,27 @@ class Renderer:
     def write(composed: Composed, document, html: str) -> bytes:
         # A fixed identifier derived from the input keeps the bytes reproducible.
         identifier = hashlib.sha256(html.encode()).hexdigest()[:32].encode()
-        return document.write_pdf(pdf_identifier=identifier, pdf_tags=_tagged(composed))
+        bleed = composed.geometry.bleed_mm
+        finisher = (lambda doc, pdf: _exact_bleed_box(pdf, bleed)) if bleed else None
+        return document.write_pdf(pdf_identifier=identifier, finisher=finisher,
+                                  **_options(composed))
 
 
-def _tagged(composed: Composed) -> bool:
-    # Handouts are tagged for screen readers; cards are two tiny pages of fixed layout.
-    return composed.job.kind == "handout"
+def _options(composed: Composed) -> dict:
+    """Handouts are tagged PDF/UA-1 for screen readers (or PDF/A-3u archival copies);
+    cards are tagged too."""
+    if composed.job.pdfa:
+        return {"pdf_variant": "pdf/a-3u", "pdf_tags": True}
+    if composed.job.kind == "handout":
+        return {"pdf_variant": "pdf/ua-1"}
+    return {"pdf_tags": True}
+
+
+def _exact_bleed_box(pdf, bleed_mm: float) -> None:
+    """WeasyPrint puts the BleedBox up to 10 pt out; a print shop wants exactly the bleed."""
+    bleed = bleed_mm / MM_PER_PT
+    for obj in pdf.objects:
+        if isinstance(obj, pydyf.Dictionary) and obj.get("Type") == "/Page":
+            left, top, right, bottom = obj["TrimBox"]
+            obj["BleedBox"] = pydyf.Array([left - bleed, top - bleed, right + bleed,
+                                           bottom + bleed])

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 import jinja2
-from markupsafe import escape
+from markupsafe import Markup, escape
 
 from .compose import Composed
 from .locations import TEMPLATES_DIR
@@ -51,6 +51,34 @@ class Environments:
         return self._by_lang[lang]
 
 
-def render_html(environments: Environments, composed: Composed) -> str:
+def render_html(environments: Environments, composed: Composed) -> tuple[str, list]:
+    """The document's HTML, and each part with the composition it was made from.
+
+    A card sheet is assembled from card sides rendered one by one, each in its own
+    language; the parts let the glyph check judge each against its own fonts.
+    """
     env = environments.get(composed.job.lang, composed.localized.templates)
-    return env.get_template(composed.template).render(composed.context)
+    context = dict(composed.context)
+    parts = []
+    if composed.template == "card.html":
+        context["sides"] = _sides(env, composed.context)
+        parts.append((composed, "".join(context["sides"])))
+    elif composed.template == "card_sheet.html":
+        fronts, backs = [], []
+        for slot in composed.slots:
+            front, back = _sides(environments.get(slot.job.lang, slot.localized.templates),
+                                 slot.context)
+            fronts.append(front)
+            backs.append(back)
+            parts.append((slot, front + back))
+        context["pages"] = [list(zip(context["fronts"], fronts)),
+                            list(zip(context["backs"], backs))]
+    html = env.get_template(composed.template).render(context)
+    if composed.template != "card_sheet.html":
+        parts.append((composed, html))
+    return html, parts
+
+
+def _sides(env: jinja2.Environment, context: dict) -> list[Markup]:
+    return [Markup(env.get_template(f"card_{side}.html").render(context))
+            for side in ("front", "back")]

@@ -12,48 +12,73 @@ from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 
 from .compose import Composed
-from .documents import CARD_HEIGHT_PT, CARD_SIDES, CARD_WIDTH_PT
+from .documents import CARD_SIDES
 from .errors import RenderError
 from .fonts import bundled_postscript_names, missing_characters
+from .stocks import MM_PER_PT, STOCKS, sheet_for
 from .yamlsource import format_path
 
 PX_PER_PT = 4 / 3          # WeasyPrint lays out in CSS pixels
-CARD_SAFE_PT = 9.0         # 0.125 in kept clear inside the trim on every edge
+DEFAULT_PAGE_LIMIT = 6     # handout pages before a warning; a clinic setting
+LARGE_PRINT_PAGE_FACTOR = 3   # 18 pt text takes about 2.5 times the pages
 SIZE_TOLERANCE_PT = 0.5
 
 
-def check_glyphs(composed: Composed, html: str) -> None:
-    """Every character of the content and of the template text must be in the fonts."""
-    lang = composed.job.lang
+def check_glyphs(parts: list[tuple[Composed, str]]) -> None:
+    """Every character of the content and of the template text must be in the fonts.
+
+    Each part (a document, or one card of a sheet) is checked against the fonts of its
+    own language, the content field by field so that the error can name the field.
+    """
     problems = []
-    for path, text in _strings(composed.job.drug.drug.model_dump(mode="json")):
-        for ch in missing_characters(text, lang):
-            problems.append(f"{composed.job.name}: {format_path(path)}: character "
-                            f"U+{ord(ch):04X} ({ch}) is not in the bundled fonts for {lang!r}")
-    if not problems:
-        for ch in missing_characters(_visible_text(html), lang):
-            problems.append(f"{composed.job.name}: template text: character U+{ord(ch):04X} "
-                            f"({ch}) is not in the bundled fonts for {lang!r}")
+    for composed, html in parts:
+        lang, name = composed.job.lang, composed.job.name
+        found = []
+        for path, text in _strings(composed.localized.drug.model_dump(mode="json")):
+            for ch in missing_characters(text, lang):
+                found.append(f"{name}: {format_path(path)}: character U+{ord(ch):04X} ({ch}) "
+                             f"is not in the bundled fonts for {lang!r}")
+        if not found:
+            for ch in missing_characters(_visible_text(html), lang):
+                found.append(f"{name}: template text: character U+{ord(ch):04X} ({ch}) is "
+                             f"not in the bundled fonts for {lang!r}")
+        problems += [p for p in found if p not in problems]
     if problems:
         raise RenderError("\n".join(problems) + "\nReplace the character, or add a font "
                           "that has it to fonts/ and to the language's stack in handouts/fonts.py")
 
 
-def check_layout(composed: Composed, document, warnings: list[str]) -> None:
+def check_layout(composed: Composed, document, warnings: list[str]) -> list[str]:
+    """Page sizes, card fit; returns advisory notes (a handout over its page limit)."""
     name = composed.job.name
     if warnings:
         raise RenderError(f"{name}: WeasyPrint reported: " + "; ".join(warnings))
-    if composed.job.kind == "card":
-        _check_card(name, document)
-        expected = [(CARD_WIDTH_PT, CARD_HEIGHT_PT)] * len(CARD_SIDES)
+    notes = []
+    if composed.job.kind == "handout":
+        size = (composed.paper.width_pt, composed.paper.height_pt)
+        clinic = composed.job.clinic
+        limit = clinic.clinic.handout_page_limit if clinic else DEFAULT_PAGE_LIMIT
+        if composed.job.large_print:
+            limit *= LARGE_PRINT_PAGE_FACTOR
+        if len(document.pages) > limit:
+            notes.append(f"{name}: {len(document.pages)} pages, more than the limit of {limit}")
     else:
-        paper = composed.paper
-        expected = [(paper.width_pt, paper.height_pt)] * len(document.pages)
-    for number, (page, (width, height)) in enumerate(zip(document.pages, expected), 1):
+        _check_cards(name, document, composed.geometry.card_safe_mm)
+        size = _page_size_pt(composed)
+    for number, page in enumerate(document.pages, 1):
         got = (page.width / PX_PER_PT, page.height / PX_PER_PT)
-        if abs(got[0] - width) > SIZE_TOLERANCE_PT or abs(got[1] - height) > SIZE_TOLERANCE_PT:
+        if abs(got[0] - size[0]) > SIZE_TOLERANCE_PT or abs(got[1] - size[1]) > SIZE_TOLERANCE_PT:
             raise RenderError(f"{name}: page {number} is {got[0]:.1f} x {got[1]:.1f} pt, "
-                              f"expected {width:.1f} x {height:.1f} pt")
+                              f"expected {size[0]:.1f} x {size[1]:.1f} pt")
+    return notes
+
+
+def _page_size_pt(composed: Composed) -> tuple[float, float]:
+    stock = STOCKS[composed.job.stock]
+    if composed.job.kind == "card-sheet":
+        sheet = sheet_for(stock, composed.job.paper)
+        return sheet.width_mm / MM_PER_PT, sheet.height_mm / MM_PER_PT
+    return stock.card.width_mm / MM_PER_PT, stock.card.height_mm / MM_PER_PT
 
 
 def check_pdf(composed: Composed, pdf: bytes) -> int:
@@ -100,37 +125,42 @@ def _embedded_fonts(reader: PdfReader):
             yield name, stream.get_object().get_data() if stream is not None else None
 
 
-def _check_card(name: str, document) -> None:
-    """Each side must fit its own page inside the safe area: nothing may be clipped."""
-    limit_x = (CARD_WIDTH_PT - CARD_SAFE_PT) * PX_PER_PT
-    limit_y = (CARD_HEIGHT_PT - CARD_SAFE_PT) * PX_PER_PT
-    for page_index, page in enumerate(document.pages):
-        for box, field, side in _boxes(page._page_box):
-            if side is None:
+def _check_cards(name: str, document, safe_mm: float) -> None:
+    """Every card side must fit inside its safe area, on its own page: nothing may be
+    clipped, and text is never shrunk to make it fit."""
+    if len(document.pages) != len(CARD_SIDES):
+        raise RenderError(f"{name}: {len(document.pages)} pages, expected 2 (fronts, backs)")
+    safe = safe_mm / MM_PER_PT * PX_PER_PT - 0.01
+    for page in document.pages:
+        for box, field, side, slot in _boxes(page._page_box):
+            if slot is None or side is None:
                 continue
-            expected_page = CARD_SIDES.index(side)
-            bottom = box.position_y + box.margin_height()
-            right = box.position_x + box.margin_width()
-            if page_index != expected_page or bottom > limit_y + 0.01 or right > limit_x + 0.01:
+            inside = (slot.position_x + safe <= box.position_x and
+                      box.position_x + box.margin_width() <= slot.position_x + slot.width - safe
+                      and slot.position_y + safe <= box.position_y and
+                      box.position_y + box.margin_height() <= slot.position_y + slot.height - safe)
+            if not inside:
                 where = f"field {field}" if field else "its fixed text"
                 raise RenderError(f"{name}: the card {side} does not fit; {where} runs past "
                                   "the safe area. Shorten the text in drug.yaml (a card side "
                                   "never shrinks or clips text)")
-    if len(document.pages) != len(CARD_SIDES):
-        raise RenderError(f"{name}: the card has {len(document.pages)} pages, expected 2")
 
 
-def _boxes(box, field=None, side=None):
+def _boxes(box, field=None, side=None, slot=None):
+    """Leaf boxes with the field, card side and card slot (box) they belong to."""
     element = getattr(box, "element", None)
     if element is not None and box.element_tag not in ("html", "body"):
         field = element.get("data-field") or field
         side = element.get("data-side") or side
+        if "slot" in (element.get("class") or "").split() and box.element_tag == "div":
+            slot = box
     children = getattr(box, "children", None) or []
     if not children or type(box).__name__ in ("LineBox", "TextBox", "InlineReplacedBox",
                                                 "BlockReplacedBox"):
-        yield box, field, side
+        if slot is not box:
+            yield box, field, side, slot
     for child in children:
-        yield from _boxes(child, field, side)
+        yield from _boxes(child, field, side, slot)
 
 
 def _strings(value, path=()):

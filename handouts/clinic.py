@@ -1,0 +1,105 @@
+"""Clinic settings (``clinic.yaml``): who is printing, on what, and where the QR codes point.
+
+Validated like the drug content: every problem at once, as file:line:col: field: message.
+"""
+
+import base64
+import os
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, Field, StringConstraints, ValidationError
+
+from .content import schema_problem
+from .documents import PAPERS
+from .errors import ContentError, Problem
+from .locations import ROOT, display_path
+from .schema import HttpsUrl, Model, Text
+from .stocks import STOCKS
+from .yamlsource import load_yaml
+
+ENVIRONMENT_VARIABLE = "HANDOUTS_CLINIC"
+GUIDE = "the clinic settings section of README.md"
+_LOGO_TYPES = {".png": ("image/png", b"\x89PNG\r\n\x1a\n"), ".svg": ("image/svg+xml", None)}
+_MAX_LOGO_BYTES = 1_000_000
+_PHONE = r"^[0-9+()./ -]{3,40}( (ext|x)\.? ?[0-9]{1,6})?$"
+
+
+def _no_trailing_slash(url: str) -> str:
+    return url.rstrip("/")
+
+
+class Clinic(Model):
+    name: Annotated[Text, StringConstraints(max_length=80)]
+    phone_24h: Annotated[Text, StringConstraints(pattern=_PHONE)]
+    paper: Literal[tuple(PAPERS)] = "letter"
+    card_stock: Literal[tuple(STOCKS)] = "us-business"
+    logo: Text | None = None
+    qr_base_url: Annotated[HttpsUrl, AfterValidator(_no_trailing_slash)] | None = None
+    handout_page_limit: Annotated[int, Field(ge=1, le=50)] = 6
+
+
+class ClinicSettings:
+    """A validated clinic.yaml, with its logo read and checked."""
+
+    def __init__(self, path: Path, clinic: Clinic, logo_data_uri: str | None):
+        self.path = path
+        self.clinic = clinic
+        self.logo_data_uri = logo_data_uri
+
+    def qr_url(self, drug_id: str, lang: str, default: str) -> str:
+        if self.clinic.qr_base_url:
+            return f"{self.clinic.qr_base_url}/{drug_id}/{lang}/"
+        return default
+
+
+def find_settings(option: Path | None) -> Path | None:
+    """--clinic wins, then $HANDOUTS_CLINIC; no settings is fine (blank lines to write on)."""
+    if option:
+        return option
+    value = os.environ.get(ENVIRONMENT_VARIABLE)
+    return Path(value) if value else None
+
+
+def load_clinic(path: Path) -> ClinicSettings:
+    filename = display_path(path)
+    if not path.is_file():
+        raise ContentError([Problem(filename, 1, 1, "", "clinic settings file not found; "
+                                    "check --clinic or $" + ENVIRONMENT_VARIABLE)],
+                           "the clinic settings")
+    data, positions, problems = load_yaml(path)
+    if not isinstance(data, dict):
+        problems.append(Problem(filename, 1, 1, "", "expected a mapping of settings "
+                                "(name:, phone_24h:, ...)"))
+        raise ContentError(problems, "the clinic settings")
+    logo = None
+    if isinstance(data.get("logo"), str):
+        logo, message = _read_logo(path.parent, data["logo"])
+        if message:
+            line, col = positions.of(("logo",))
+            problems.append(Problem(filename, line, col, "logo", message))
+    try:
+        clinic = Clinic.model_validate(data)
+    except ValidationError as error:
+        problems += [schema_problem(filename, positions, e, GUIDE) for e in error.errors()]
+    if problems:
+        raise ContentError(problems, "the clinic settings")
+    return ClinicSettings(path, clinic, logo)
+
+
+def _read_logo(folder: Path, name: str) -> tuple[str | None, str]:
+    """The logo as a data: URL (the renderer reads no files of the clinic's)."""
+    candidates = [(folder / name).resolve(), (ROOT / name).resolve()]
+    path = next((p for p in candidates if p.is_file()), None)
+    if path is None:
+        return None, f"{name!r} not found beside the settings file or in the repository"
+    kind = _LOGO_TYPES.get(path.suffix.lower())
+    if kind is None:
+        return None, "the logo must be a .png or .svg file"
+    data = path.read_bytes()
+    if len(data) > _MAX_LOGO_BYTES:
+        return None, f"the logo is {len(data) // 1024} KB; keep it under 1 MB"
+    mime, magic = kind
+    if (magic and not data.startswith(magic)) or (not magic and b"<svg" not in data[:4096]):
+        return None, f"{path.name} is not a valid {path.suffix[1:].upper()} file"
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}", ""
