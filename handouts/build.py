@@ -8,13 +8,14 @@ mistake.
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .compose import Job, compose
+from .compose import Composed, Job, compose
 from .errors import HandoutsError
 from .output import MANIFEST, Built, document_path, sha256, update_manifest, write_atomic
 from .pdf import Renderer
 from .render_html import Environments, render_html
 from .stocks import STOCKS, sheet_for
-from .verify import check_glyphs, check_layout, check_pdf
+from .verify import (CARD_FONT_SIZES_PT, MIN_CARD_FONT_PT, CardOverflow, check_glyphs,
+                     check_layout, check_pdf)
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class Rendered:
     pdf: bytes
     pages: int
     notes: tuple[str, ...] = ()      # advice that does not stop the build
+    font_pt: float | None = None     # card text size that fits
 
 
 @dataclass
@@ -41,13 +43,37 @@ class Pipeline:
 
     def render(self, job: Job) -> Rendered:
         composed = compose(job, self.environments.template_dirs)
+        if job.kind == "card":
+            return self._fit(composed)
+        if job.kind == "card-sheet":
+            fitted = {}
+            for slot in composed.slots:
+                key = (slot.job.drug.id, slot.job.lang)
+                if key not in fitted:
+                    fitted[key] = self._fit(slot).font_pt
+                slot.context["card_font_pt"] = fitted[key]
+        return self._render(composed)
+
+    def _fit(self, composed: Composed) -> Rendered:
+        """Card text steps down in size until every side fits; it never goes below
+        the smallest readable size."""
+        for size in CARD_FONT_SIZES_PT:
+            composed.context["card_font_pt"] = size
+            try:
+                return self._render(composed)
+            except CardOverflow:
+                if size == MIN_CARD_FONT_PT:
+                    raise
+
+    def _render(self, composed: Composed) -> Rendered:
         html, parts = render_html(self.environments, composed)
         check_glyphs(parts)
         document, warnings = self.renderer.layout(composed, html)
         notes = check_layout(composed, document, warnings)
         pdf = self.renderer.write(composed, document, html)
         pages = check_pdf(composed, pdf)
-        return Rendered(job, pdf, pages, tuple(notes))
+        return Rendered(composed.job, pdf, pages, tuple(notes),
+                        composed.context.get("card_font_pt"))
 
 
 def build(jobs: list[Job], out_dir: Path, pipeline: Pipeline | None = None) -> Report:

@@ -5,6 +5,7 @@ ready to print, dates are formatted, QR codes are made and checked, and every ca
 place on the page is computed from its stock.
 """
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -85,8 +86,9 @@ def compose(job: Job, template_dirs: tuple[Path, ...] = ()) -> Composed:
     context, qr = _context(job, localized)
     if job.kind == "handout":
         paper = PAPERS[job.paper]
-        css = "".join(f"@page {name} {{ size: {paper.css_size} }}"
-                      for name in ("handout", "handout-large"))
+        counter = _page_counter(localized)
+        css = "".join(f"@page {name} {{ size: {paper.css_size}; @bottom-right {{ content: "
+                      f"{counter} }} }}" for name in ("handout", "handout-large"))
         return Composed(job, "handout.html", localized, context, Geometry(css), qr, paper=paper)
     stock = _stock(job)
     card = stock.card
@@ -135,6 +137,22 @@ def _compose_sheet(job: Job, template_dirs) -> Composed:
                     Geometry(css, card.safe_mm), slots=slots)
 
 
+PAGE_LABEL = "Page %(page)s of %(pages)s"
+
+
+def _page_counter(localized: Localized) -> str:
+    """'Page X of Y' as CSS content, in the translator's word order."""
+    strings = localized.templates.strings if localized.templates else {}
+    label = strings.get((None, PAGE_LABEL), PAGE_LABEL)
+    parts = []
+    for piece in re.split(r"(%\(pages?\)s)", label):
+        if piece in ("%(page)s", "%(pages)s"):
+            parts.append(f"counter({piece[2:-2]})")
+        elif piece:
+            parts.append('"' + piece.replace("\\", "\\\\").replace('"', '\\"') + '"')
+    return " ".join(parts)
+
+
 def _stock(job: Job) -> Stock:
     return STOCKS[job.stock]
 
@@ -167,6 +185,7 @@ def _context(job: Job, localized: Localized) -> tuple[dict, QRCode]:
         "last_reviewed": format_date(drug.last_reviewed, "long", locale=loc),
         "qr": qr,
         "large_print": job.large_print,
+        "card_font_pt": 8.5,              # the pipeline steps it down if a card side overflows
         "clinic": job.clinic.clinic if job.clinic else None,
         "clinic_logo": job.clinic.logo_data_uri if job.clinic else None,
     }

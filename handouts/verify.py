@@ -19,9 +19,17 @@ from .stocks import MM_PER_PT, STOCKS, sheet_for
 from .yamlsource import format_path
 
 PX_PER_PT = 4 / 3          # WeasyPrint lays out in CSS pixels
+# Card text starts at the first size and steps down while a side does not fit; below the
+# last it would be too small to read, so the build fails instead.
+CARD_FONT_SIZES_PT = (8.5, 8.0, 7.5, 7.0, 6.5)
+MIN_CARD_FONT_PT = CARD_FONT_SIZES_PT[-1]
 DEFAULT_PAGE_LIMIT = 6     # handout pages before a warning; a clinic setting
 LARGE_PRINT_PAGE_FACTOR = 3   # 18 pt text takes about 2.5 times the pages
 SIZE_TOLERANCE_PT = 0.5
+
+
+class CardOverflow(RenderError):
+    """A card side's content does not fit its safe area."""
 
 
 def check_glyphs(parts: list[tuple[Composed, str]]) -> None:
@@ -140,10 +148,12 @@ def _check_cards(name: str, document, safe_mm: float) -> None:
                       and slot.position_y + safe <= box.position_y and
                       box.position_y + box.margin_height() <= slot.position_y + slot.height - safe)
             if not inside:
-                where = f"field {field}" if field else "its fixed text"
-                raise RenderError(f"{name}: the card {side} does not fit; {where} runs past "
-                                  "the safe area. Shorten the text in drug.yaml (a card side "
-                                  "never shrinks or clips text)")
+                text = (getattr(box, "text", "") or "").strip()
+                where = f"field {field}" if field else f"the fixed text {text[:40]!r}"
+                raise CardOverflow(f"{name}: the card {side} does not fit; {where} runs past "
+                                   "the safe area even at the smallest card text "
+                                   f"({MIN_CARD_FONT_PT:g} pt). Shorten the text (card text "
+                                   "is never clipped)")
 
 
 def _boxes(box, field=None, side=None, slot=None):

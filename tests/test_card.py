@@ -56,13 +56,14 @@ def test_card_that_does_not_fit_names_the_field(tmp_path, pipeline):
     content = tmp_path / "content"
     shutil.copytree(FIXTURES / "valid", content)
     drug_file = content / "testdrug" / "drug.yaml"
-    long_warning = "Can cause a very long made-up reaction " * 6
+    long_warning = "Can cause a very long made-up reaction " * 25
     drug_file.write_text(drug_file.read_text().replace(
         "    - Can cause fixture fever\n",
-        "    - Can cause fixture fever\n" + f"    - {long_warning.strip()}\n" * 3))
+        "    - Can cause fixture fever\n" + f"    - {long_warning.strip()}\n"))
     drug = load_all(content)[0]
     with pytest.raises(RenderError, match=r"testdrug/en/card: the card front does not fit; "
-                                          r"field card\.warnings\[\d\] runs past the safe area"):
+                                          r"field card\.warnings\[1\] runs past the safe area "
+                                          r"even at the smallest card text \(6\.5 pt\)"):
         pipeline.render(Job(drug, "en", "card"))
 
     result = run_cli("build", "testdrug", "--kind", "card", "--content", content,

@@ -239,3 +239,14 @@ def test_fallback_is_marked_in_english(tmp_path, pipeline):
     text = pdf_text(pipeline.render(Job(drug, "de", "handout", allow_fallback=True)).pdf)
     assert f"EN {old} that lasts" in text
     assert "EN" in text.split(f"{old} that lasts")[0][-4:]
+
+
+def test_card_text_is_never_below_the_smallest_readable_size(every_language):
+    for (drug, lang, kind), pdf in every_language.items():
+        if kind != "card":
+            continue
+        document = pypdfium2.PdfDocument(pdf)
+        sizes = [pypdfium2.raw.FPDFText_GetFontSize(page.get_textpage().raw, i)
+                 for page in document for i in range(page.get_textpage().count_chars())]
+        document.close()
+        assert min(sizes) >= 6.5 - 0.01, (drug, lang)
