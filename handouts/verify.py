@@ -148,12 +148,17 @@ def _check_cards(name: str, document, safe_mm: float) -> None:
                       and slot.position_y + safe <= box.position_y and
                       box.position_y + box.margin_height() <= slot.position_y + slot.height - safe)
             if not inside:
-                text = (getattr(box, "text", "") or "").strip()
+                text = _text_of(box).strip()
                 where = f"field {field}" if field else f"the fixed text {text[:40]!r}"
                 raise CardOverflow(f"{name}: the card {side} does not fit; {where} runs past "
                                    "the safe area even at the smallest card text "
                                    f"({MIN_CARD_FONT_PT:g} pt). Shorten the text (card text "
                                    "is never clipped)")
+
+
+def _text_of(box) -> str:
+    return getattr(box, "text", None) or "".join(
+        _text_of(child) for child in getattr(box, "children", None) or [])
 
 
 def _boxes(box, field=None, side=None, slot=None):

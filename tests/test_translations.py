@@ -246,7 +246,10 @@ def test_card_text_is_never_below_the_smallest_readable_size(every_language):
         if kind != "card":
             continue
         document = pypdfium2.PdfDocument(pdf)
-        sizes = [pypdfium2.raw.FPDFText_GetFontSize(page.get_textpage().raw, i)
-                 for page in document for i in range(page.get_textpage().count_chars())]
+        sizes = []
+        for page in document:
+            textpage = page.get_textpage()
+            sizes += [pypdfium2.raw.FPDFText_GetFontSize(textpage.raw, i)
+                      for i in range(textpage.count_chars())]
         document.close()
         assert min(sizes) >= 6.5 - 0.01, (drug, lang)
