@@ -1,5 +1,6 @@
 """The command line: a thin layer that parses options and calls the pipeline."""
 
+import contextlib
 import sys
 from pathlib import Path
 
@@ -56,12 +57,21 @@ def cli(debug):
                    "English, marked as such. Critical strings never fall back.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("dist"), show_default=True, help="Output folder.")
+@click.option("--jobs", "-j", "workers", type=click.IntRange(1, 256),
+              help="Worker processes. Default: the number of CPUs.")
+@click.option("--executor", "executor_spec", metavar="local|dask://HOST:PORT",
+              help="Where documents are rendered: a local process pool (default) or a Dask "
+                   "distributed cluster.")
+@click.option("--force", is_flag=True, help="Rebuild documents whose inputs did not change.")
 @clinic_option
 @content_option
 def build(drugs, all_drugs, langs, kinds, paper, stock, count, large_print, pdfa,
-          allow_fallback, out_dir, clinic_path, content_dir):
-    """Build handouts and cards into OUT/<drug>/<lang>/<kind>.pdf and OUT/manifest.json."""
-    from .build import build as run_build   # WeasyPrint loads only when needed
+          allow_fallback, out_dir, workers, executor_spec, force, clinic_path, content_dir):
+    """Build handouts and cards into OUT/<drug>/<lang>/<kind>.pdf and OUT/manifest.json.
+
+    Documents whose inputs have not changed since the last build are skipped.
+    """
+    from .batch import make_executor, run_batch   # WeasyPrint loads only when needed
 
     selected = _select_drugs(drugs, all_drugs, content_dir)
     langs = _check_langs(langs)
@@ -73,17 +83,40 @@ def build(drugs, all_drugs, langs, kinds, paper, stock, count, large_print, pdfa
             for drug in load_all(content_dir, selected)
             for lang in (langs or available_languages(drug.path.parent))
             for kind in (kinds or KINDS)]
-    report = run_build(jobs, out_dir)
-    for item in report.built:
-        click.echo(f"built {display_path(out_dir / item.path)} ({_plural(item.pages, 'page')})")
-    for note in report.notes:
-        click.echo(f"Warning: {note}", err=True)
-    for job, error in report.failed:
-        click.echo(f"FAILED {job.name}:\n  " + error.replace("\n", "\n  "), err=True)
-    click.echo(f"{_plural(len(report.built), 'document')} written"
-               + (f"; manifest: {display_path(out_dir / 'manifest.json')}" if report.built else ""))
+    executor = make_executor(executor_spec, workers)
+    with _progress(len(jobs)) as show:
+        report = run_batch(jobs, out_dir, executor, force=force, on_outcome=show)
+    executor.shutdown(wait=False, cancel_futures=True)
+    for outcome in report.failed:
+        click.echo(f"FAILED {outcome.job.name}:\n  " + outcome.message.replace("\n", "\n  "),
+                   err=True)
+    for outcome in report.outcomes:
+        for note in outcome.notes:
+            click.echo(f"Warning: {note}", err=True)
+    click.echo(f"{_plural(len(report.outcomes), 'document')}: {report.count('built')} built, "
+               f"{report.count('unchanged')} unchanged, {report.count('failed')} failed"
+               + (f"; manifest: {display_path(out_dir / 'manifest.json')}"
+                  if (out_dir / "manifest.json").exists() else ""))
+    if report.interrupted:
+        raise HandoutsError("interrupted; the finished documents are complete and in the "
+                            "manifest, run the same command again to build the rest")
     if report.failed:
         raise HandoutsError(f"{_plural(len(report.failed), 'document')} not built; see above")
+
+
+@contextlib.contextmanager
+def _progress(total: int):
+    """A progress bar on a terminal; plain lines otherwise (CI logs, pipes)."""
+    if sys.stderr.isatty():
+        with click.progressbar(length=total, label="Building", file=sys.stderr) as bar:
+            yield lambda outcome: bar.update(1)
+    else:
+        done = [0]
+
+        def line(outcome):
+            done[0] += 1
+            click.echo(f"[{done[0]}/{total}] {outcome.status} {outcome.path}")
+        yield line
 
 
 @cli.command()
@@ -124,8 +157,8 @@ def sheet(cards, stock, paper, out_file, clinic_path, content_dir):
 
     Example: handouts sheet blinatumomab:en:4 blinatumomab:es:4 inotuzumab-ozogamicin:en:2
     """
-    from .build import Pipeline
     from .output import write_atomic
+    from .pipeline import Pipeline
 
     wanted = [_card_spec(spec) for spec in cards]
     _select_drugs(sorted({d for d, _, _ in wanted}), False, content_dir)

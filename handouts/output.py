@@ -24,6 +24,7 @@ class Built:
     sha256: str
     pages: int
     status: str = "built"
+    input_hash: str = ""    # hash of everything the document was made from (fingerprint.py)
 
 
 def document_path(job) -> str:
@@ -58,16 +59,25 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def read_manifest(out_dir: Path) -> dict[str, dict]:
+    """OUT/manifest.json by document path; an unreadable one counts as empty."""
+    try:
+        return {e["path"]: e for e in json.loads((out_dir / MANIFEST).read_text())}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
+def prune_manifest(out_dir: Path) -> None:
+    """Drop manifest entries whose file is gone."""
+    if (out_dir / MANIFEST).exists():
+        update_manifest(out_dir, [])
+
+
 def update_manifest(out_dir: Path, built: list[Built]) -> list[dict]:
-    """Merge this run's documents into OUT/manifest.json; drop entries whose file is gone."""
+    """Merge documents into OUT/manifest.json; drop entries whose file is gone."""
     out_dir.mkdir(parents=True, exist_ok=True)
     manifest_path = out_dir / MANIFEST
-    entries = {}
-    if manifest_path.exists():
-        try:
-            entries = {e["path"]: e for e in json.loads(manifest_path.read_text())}
-        except (ValueError, KeyError, TypeError):
-            entries = {}    # an unreadable manifest is rebuilt from this run
+    entries = read_manifest(out_dir)
     entries.update({b.path: asdict(b) for b in built})
     kept = [e for path, e in sorted(entries.items()) if (out_dir / path).is_file()]
     write_atomic(manifest_path, (json.dumps(kept, indent=2) + "\n").encode())

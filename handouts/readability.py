@@ -18,7 +18,7 @@ MAX_ENGLISH_GRADE = 8.0
 _FORMULAS = {
     "en": ("Flesch-Kincaid grade", "flesch_kincaid_grade", "US school grade"),
     "es": ("Fernández Huerta", "fernandez_huerta", "ease, 0-100, higher is easier"),
-    "de": ("Wiener Sachtextformel", "wiener_sachtextformel", "school grade"),
+    "de": ("Wiener Sachtextformel", "wiener_sachtextformel", "school grade"),  # variant 1
     "it": ("Gulpease", "gulpease_index", "ease, 0-100, higher is easier"),
     "fr": ("Flesch reading ease", "flesch_reading_ease", "ease, 0-100, higher is easier"),
     "ru": ("Flesch reading ease", "flesch_reading_ease", "ease, 0-100, higher is easier"),
@@ -57,6 +57,7 @@ def reading_level(text: str, lang: str, document: str) -> Reading | None:
     name, function, meaning = formula
     textstat.set_lang(lang)
     try:
-        return Reading(document, name, float(getattr(textstat, function)(text)), meaning)
+        args = (1,) if function == "wiener_sachtextformel" else ()
+        return Reading(document, name, float(getattr(textstat, function)(text, *args)), meaning)
     finally:
         textstat.set_lang("en")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pypdfium2
 from PIL import Image, ImageOps
 
-from handouts.build import Pipeline, build
+from handouts.pipeline import Pipeline
 from handouts.compose import Job
 from handouts.content import load_all
 from handouts.locations import CONTENT_DIR, ROOT
@@ -26,10 +26,12 @@ def pages(pdf: Path, dpi: int) -> list[Image.Image]:
 
 def main() -> None:
     drug = load_all(CONTENT_DIR, ["blinatumomab"])[0]
+    pipeline = Pipeline()
     with tempfile.TemporaryDirectory() as out:
-        out = Path(out)
-        built = build([Job(drug, "en", "handout"), Job(drug, "en", "card")], out, Pipeline())
-        paths = {b.kind: out / b.path for b in built}
+        paths = {}
+        for kind in ("handout", "card"):
+            paths[kind] = Path(out) / f"{kind}.pdf"
+            paths[kind].write_bytes(pipeline.render(Job(drug, "en", kind)).pdf)
         handout = ImageOps.expand(pages(paths["handout"], 80)[0], border=1, fill="#888")
         front, back = (ImageOps.expand(p, border=2, fill="#888")
                        for p in pages(paths["card"], 200))

@@ -95,9 +95,10 @@ def main(source: Path) -> None:
     for weight in ("Regular", "Bold"):
         for name, unicodes in (("NotoSans", LATIN_CYRILLIC), ("NotoSansArabic", ARABIC),
                                ("NotoSansDevanagari", DEVANAGARI)):
-            write_subset(TTFont(truetype / f"{name}-{weight}.ttf"), unicodes,
+            # Keep the source's timestamp, so that running this again changes nothing.
+            write_subset(TTFont(truetype / f"{name}-{weight}.ttf", recalcTimestamp=False), unicodes,
                          OUT / f"{name}-{weight}.ttf")
-        collection = TTCollection(opentype / f"NotoSansCJK-{weight}.ttc")
+        collection = TTCollection(opentype / f"NotoSansCJK-{weight}.ttc", recalcTimestamp=False)
         by_name = {font["name"].getDebugName(1): font for font in collection.fonts}
         for region, lang, common in (("SC", "zh-Hans", gb2312_level1()),
                                      ("JP", "ja", jis_level1() | set(range(0x3040, 0x3100))),

@@ -2,6 +2,7 @@
 
 import io
 import subprocess
+from types import SimpleNamespace
 import sys
 from pathlib import Path
 
@@ -10,11 +11,13 @@ import pytest
 import zxingcpp
 from pypdf import PdfReader
 
-from handouts.build import Pipeline, build
+from handouts.batch import InlineExecutor, run_batch
+from handouts.pipeline import Pipeline
 from handouts.compose import Job
 from handouts.content import load_all
 from handouts.documents import KINDS
 from handouts.locations import CONTENT_DIR, ROOT
+from handouts.output import read_manifest
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -32,9 +35,10 @@ def drugs():
 def build_all(drugs, out: Path, pipeline, paper="letter", langs=("en",)):
     """Build every kind for these drugs and languages; fail the test if any document fails."""
     jobs = [Job(d, lang, kind, paper) for d in drugs for lang in langs for kind in KINDS]
-    report = build(jobs, out, pipeline)
-    assert not report.failed, "\n".join(f"{job.name}: {error}" for job, error in report.failed)
-    return report.built
+    report = run_batch(jobs, out, InlineExecutor())
+    assert not report.failed, "\n".join(f"{o.job.name}: {o.message}" for o in report.failed)
+    manifest = read_manifest(out)
+    return [SimpleNamespace(**manifest[o.path]) for o in report.outcomes]
 
 
 @pytest.fixture(scope="session")

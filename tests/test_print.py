@@ -8,7 +8,7 @@ import pypdfium2.raw as pdfium_raw
 import pytest
 from pypdf import PdfReader
 
-from handouts.build import Pipeline
+from handouts.pipeline import Pipeline
 from handouts.clinic import load_clinic
 from handouts.compose import Job
 

@@ -1,6 +1,6 @@
 """Same inputs, same bytes."""
 
-from handouts.build import Pipeline
+from handouts.pipeline import Pipeline
 
 from .conftest import build_all
 

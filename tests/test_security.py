@@ -64,7 +64,7 @@ def test_fetcher_serves_bundled_fonts_and_data_urls():
 
 def test_document_naming_a_local_file_fails_the_build(pipeline, drugs, tmp_path, monkeypatch):
     # A template that tries to pull in a system file: the refusal becomes a build error.
-    from handouts.build import Pipeline
+    from handouts.pipeline import Pipeline
     from handouts.errors import RenderError
     (tmp_path / "card.html").write_text(
         '{% extends "base.html" %}{% block body %}<img src="file:///etc/passwd">{% endblock %}')

@@ -9,7 +9,7 @@ import pypdfium2
 import pytest
 from pypdf import PdfReader
 
-from handouts.build import Pipeline
+from handouts.pipeline import Pipeline
 from handouts.catalogs import load_translation
 from handouts.compose import Job
 from handouts.content import load_all

@@ -1,16 +1,12 @@
-"""Runs the pipeline for a list of jobs: compose, render HTML, lay out, verify, write.
+"""The pipeline for one document: compose, render HTML, lay out, verify.
 
-A document that breaks a rule is reported and skipped; the others are still written.
-A failed document's old PDF is removed, so an outdated copy can never be printed by
-mistake.
+batch.py runs it for many documents and writes the results.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from .compose import Composed, Job, compose
-from .errors import HandoutsError
-from .output import MANIFEST, Built, document_path, sha256, update_manifest, write_atomic
 from .pdf import Renderer
 from .render_html import Environments, render_html
 from .stocks import STOCKS, sheet_for
@@ -25,13 +21,6 @@ class Rendered:
     pages: int
     notes: tuple[str, ...] = ()      # advice that does not stop the build
     font_pt: float | None = None     # card text size that fits
-
-
-@dataclass
-class Report:
-    built: list[Built] = field(default_factory=list)
-    failed: list[tuple[Job, str]] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
 
 
 class Pipeline:
@@ -74,26 +63,6 @@ class Pipeline:
         pages = check_pdf(composed, pdf)
         return Rendered(composed.job, pdf, pages, tuple(notes),
                         composed.context.get("card_font_pt"))
-
-
-def build(jobs: list[Job], out_dir: Path, pipeline: Pipeline | None = None) -> Report:
-    pipeline = pipeline or Pipeline()
-    report = Report()
-    for job in jobs:
-        path = document_path(job)
-        try:
-            item = pipeline.render(job)
-        except HandoutsError as error:
-            report.failed.append((job, str(error)))
-            (out_dir / path).unlink(missing_ok=True)
-            continue
-        write_atomic(out_dir / path, item.pdf)
-        report.notes += item.notes
-        report.built.append(Built(job.drug.id, job.lang, job.kind, paper_of(job), path,
-                                  sha256(item.pdf), item.pages))
-    if report.built or (out_dir / MANIFEST).exists():
-        update_manifest(out_dir, report.built)
-    return report
 
 
 def paper_of(job: Job) -> str:

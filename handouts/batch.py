@@ -1,0 +1,157 @@
+"""Catalogue builds: many documents through a pool of long-lived workers.
+
+Each worker process keeps one warm Pipeline (one FontConfiguration, compiled stylesheets,
+Jinja environments) for its whole life. The main process decides what to build (input
+hashes against the manifest), hands jobs to a concurrent.futures executor (a local
+process pool, or a Dask cluster), and writes each finished PDF atomically, updating the
+manifest after every document so that it always matches the files on disk.
+"""
+
+import os
+import signal
+from collections.abc import Callable, Iterable
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .compose import Job
+from .errors import HandoutsError
+from .fingerprint import input_hash
+from .output import (Built, document_path, prune_manifest, read_manifest, sha256,
+                     update_manifest, write_atomic)
+
+_PIPELINE = None
+
+
+def _render_in_worker(job: Job, template_dirs: tuple[Path, ...]):
+    """Runs in a worker: returns (pdf bytes, pages, notes) or the error message."""
+    global _PIPELINE
+    if _PIPELINE is None:
+        from .pipeline import Pipeline
+        _PIPELINE = Pipeline(list(template_dirs))
+    try:
+        rendered = _PIPELINE.render(job)
+    except HandoutsError as error:
+        return None, 0, (), str(error)
+    return rendered.pdf, rendered.pages, rendered.notes, ""
+
+
+@dataclass
+class Outcome:
+    job: Job
+    status: str                  # built | unchanged | failed
+    path: str
+    message: str = ""
+    notes: tuple[str, ...] = ()
+
+
+@dataclass
+class BatchReport:
+    outcomes: list[Outcome] = field(default_factory=list)
+    interrupted: bool = False
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    @property
+    def failed(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.status == "failed"]
+
+
+class Interrupted(Exception):
+    """SIGTERM or Ctrl-C: stop handing out work, keep what is complete."""
+
+
+@contextmanager
+def _sigterm_interrupts():
+    def handler(signum, frame):
+        raise Interrupted()
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+class InlineExecutor(Executor):
+    """Runs each task at once in this process: --jobs 1, and the tests."""
+
+    def submit(self, fn, /, *args, **kwargs):
+        future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as error:  # handed to the caller through the future
+            future.set_exception(error)
+        return future
+
+
+def make_executor(spec: str | None, jobs: int | None) -> Executor:
+    """A local process pool, or ``dask://host:port`` for a Dask distributed cluster."""
+    if spec and spec.startswith("dask://"):
+        try:
+            from distributed import Client
+        except ImportError:
+            raise HandoutsError("the Dask executor needs the dask extra: "
+                                "pip install 'handouts[dask]'") from None
+        client = Client("tcp://" + spec.removeprefix("dask://"), timeout="10s")
+        return client.get_executor()
+    if spec not in (None, "local"):
+        raise HandoutsError(f"unknown executor {spec!r}; use local or dask://HOST:PORT")
+    if jobs == 1:
+        return InlineExecutor()
+    return ProcessPoolExecutor(max_workers=jobs or os.cpu_count() or 1)
+
+
+def run_batch(jobs: Iterable[Job], out_dir: Path, executor: Executor, *, force: bool = False,
+              template_dirs: tuple[Path, ...] = (),
+              on_outcome: Callable[[Outcome], None] = lambda outcome: None) -> BatchReport:
+    report = BatchReport()
+    manifest = read_manifest(out_dir)
+    pending = {}
+    with _sigterm_interrupts():
+        try:
+            for job in jobs:
+                path = document_path(job)
+                digest = input_hash(job, template_dirs)
+                if not force and _unchanged(out_dir, manifest.get(path), digest):
+                    _record(report, Outcome(job, "unchanged", path), on_outcome)
+                    continue
+                future = executor.submit(_render_in_worker, job, template_dirs)
+                pending[future] = (job, path, digest)
+            for future in as_completed(pending):
+                job, path, digest = pending.pop(future)
+                pdf, pages, notes, error = future.result()
+                if error:
+                    # A failed document must not leave an older copy to be printed.
+                    (out_dir / path).unlink(missing_ok=True)
+                    prune_manifest(out_dir)
+                    _record(report, Outcome(job, "failed", path, error), on_outcome)
+                    continue
+                write_atomic(out_dir / path, pdf)
+                update_manifest(out_dir, [Built(job.drug.id, job.lang, job.kind,
+                                                _paper_of(job), path, sha256(pdf), pages,
+                                                input_hash=digest)])
+                _record(report, Outcome(job, "built", path, notes=notes), on_outcome)
+        except (Interrupted, KeyboardInterrupt):
+            report.interrupted = True
+            for future in pending:
+                future.cancel()
+    return report
+
+
+def _record(report: BatchReport, outcome: Outcome, on_outcome) -> None:
+    report.outcomes.append(outcome)
+    on_outcome(outcome)
+
+
+def _unchanged(out_dir: Path, entry: dict | None, digest: str) -> bool:
+    if not entry or entry.get("input_hash") != digest or entry.get("status") != "built":
+        return False
+    target = out_dir / entry["path"]
+    return target.is_file() and sha256(target.read_bytes()) == entry.get("sha256")
+
+
+def _paper_of(job: Job) -> str:
+    from .pipeline import paper_of
+    return paper_of(job)
