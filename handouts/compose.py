@@ -182,7 +182,10 @@ def _context(job: Job, localized: Localized) -> tuple[dict, QRCode]:
         "display_name": display_name,
         "brands": brands,
         "brand_countries": brand_countries,
-        "last_reviewed": format_date(drug.last_reviewed, "long", locale=loc),
+        # CLDR puts a narrow no-break space in some dates (ru "2026 г."); not every bundled
+        # font has it, and a plain no-break space keeps the words together just as well.
+        "last_reviewed": format_date(drug.last_reviewed, "long", locale=loc).replace(
+            "\u202f", "\u00a0"),
         "qr": qr,
         "large_print": job.large_print,
         "card_font_pt": 8.5,              # the pipeline steps it down if a card side overflows

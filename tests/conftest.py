@@ -38,7 +38,7 @@ def build_all(drugs, out: Path, pipeline, paper="letter", langs=("en",)):
     report = run_batch(jobs, out, InlineExecutor())
     assert not report.failed, "\n".join(f"{o.job.name}: {o.message}" for o in report.failed)
     manifest = read_manifest(out)
-    return [SimpleNamespace(**manifest[o.path]) for o in report.outcomes]
+    return [SimpleNamespace(**manifest[path]) for path in sorted(o.path for o in report.outcomes)]
 
 
 @pytest.fixture(scope="session")
@@ -87,3 +87,18 @@ def decode_qr_codes(pdf: bytes, dpi: int = 300) -> list[str]:
     finally:
         document.close()
     return found
+
+
+def edit_field(content_dir: Path, drug_id: str, field: tuple, new: str) -> str:
+    """Change one scalar of a drug.yaml in place, found by the position the loader
+    recorded for it; returns the old text. The field must be a one-line plain scalar."""
+    loaded = load_all(content_dir, [drug_id])[0]
+    old = loaded.drug.model_dump(mode="json")
+    for key in field:
+        old = old[key]
+    line, column = loaded.positions.of(field)
+    lines = loaded.path.read_text().splitlines(keepends=True)
+    assert lines[line - 1][column - 1:] == f"{old}\n"
+    lines[line - 1] = lines[line - 1][:column - 1] + f"{new}\n"
+    loaded.path.write_text("".join(lines))
+    return old

@@ -9,6 +9,6 @@ def test_two_builds_give_identical_pdfs(tmp_path, drugs, letter_build):
     first_out, first = letter_build
     # A fresh pipeline (new font configuration and stylesheets) must not change a byte.
     second = build_all(drugs, tmp_path, Pipeline())
-    assert [b.sha256 for b in first] == [b.sha256 for b in second]
+    assert [(b.path, b.sha256) for b in first] == [(b.path, b.sha256) for b in second]
     for built in second:
         assert (tmp_path / built.path).read_bytes() == (first_out / built.path).read_bytes()
