@@ -59,19 +59,24 @@ class BatchReport:
         return [o for o in self.outcomes if o.status == "failed"]
 
 
-class Interrupted(Exception):
-    """SIGTERM or Ctrl-C: stop handing out work, keep what is complete."""
-
-
 @contextmanager
-def _sigterm_interrupts():
+def _stop_on_signals():
+    """SIGTERM or Ctrl-C asks the batch to stop after the document in hand.
+
+    The handler only raises a flag: a PDF and its manifest entry are always written
+    together, so the manifest matches the disk whenever the process ends.
+    """
+    stop = {"requested": False}
+
     def handler(signum, frame):
-        raise Interrupted()
-    previous = signal.signal(signal.SIGTERM, handler)
+        stop["requested"] = True
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        yield
+        yield stop
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 class InlineExecutor(Executor):
@@ -86,6 +91,22 @@ class InlineExecutor(Executor):
         return future
 
 
+class DaskExecutor(Executor):
+    """A Dask cluster through its concurrent.futures interface; closes the client on
+    shutdown."""
+
+    def __init__(self, client):
+        self.client = client
+        self.executor = client.get_executor()
+
+    def submit(self, fn, /, *args, **kwargs):
+        return self.executor.submit(fn, *args, **kwargs)
+
+    def shutdown(self, wait=True, *, cancel_futures=False):
+        self.executor.shutdown(wait=wait)
+        self.client.close()
+
+
 def make_executor(spec: str | None, jobs: int | None) -> Executor:
     """A local process pool, or ``dask://host:port`` for a Dask distributed cluster."""
     if spec and spec.startswith("dask://"):
@@ -94,8 +115,7 @@ def make_executor(spec: str | None, jobs: int | None) -> Executor:
         except ImportError:
             raise HandoutsError("the Dask executor needs the dask extra: "
                                 "pip install 'handouts[dask]'") from None
-        client = Client("tcp://" + spec.removeprefix("dask://"), timeout="10s")
-        return client.get_executor()
+        return DaskExecutor(Client("tcp://" + spec.removeprefix("dask://"), timeout="10s"))
     if spec not in (None, "local"):
         raise HandoutsError(f"unknown executor {spec!r}; use local or dask://HOST:PORT")
     if jobs == 1:
@@ -109,34 +129,33 @@ def run_batch(jobs: Iterable[Job], out_dir: Path, executor: Executor, *, force: 
     report = BatchReport()
     manifest = read_manifest(out_dir)
     pending = {}
-    with _sigterm_interrupts():
-        try:
-            for job in jobs:
-                path = document_path(job)
-                digest = input_hash(job, template_dirs)
-                if not force and _unchanged(out_dir, manifest.get(path), digest):
-                    _record(report, Outcome(job, "unchanged", path), on_outcome)
-                    continue
-                future = executor.submit(_render_in_worker, job, template_dirs)
-                pending[future] = (job, path, digest)
-            for future in as_completed(pending):
-                job, path, digest = pending.pop(future)
-                pdf, pages, notes, error = future.result()
-                if error:
-                    # A failed document must not leave an older copy to be printed.
-                    (out_dir / path).unlink(missing_ok=True)
-                    prune_manifest(out_dir)
-                    _record(report, Outcome(job, "failed", path, error), on_outcome)
-                    continue
-                write_atomic(out_dir / path, pdf)
-                update_manifest(out_dir, [Built(job.drug.id, job.lang, job.kind,
-                                                _paper_of(job), path, sha256(pdf), pages,
-                                                input_hash=digest)])
-                _record(report, Outcome(job, "built", path, notes=notes), on_outcome)
-        except (Interrupted, KeyboardInterrupt):
-            report.interrupted = True
-            for future in pending:
-                future.cancel()
+    with _stop_on_signals() as stop:
+        for job in jobs:
+            path = document_path(job)
+            digest = input_hash(job, template_dirs)
+            if not force and _unchanged(out_dir, manifest.get(path), digest):
+                _record(report, Outcome(job, "unchanged", path), on_outcome)
+                continue
+            future = executor.submit(_render_in_worker, job, template_dirs)
+            pending[future] = (job, path, digest)
+        for future in as_completed(list(pending)):
+            if stop["requested"]:
+                report.interrupted = True
+                break
+            job, path, digest = pending.pop(future)
+            pdf, pages, notes, error = future.result()
+            if error:
+                # A failed document must not leave an older copy to be printed.
+                (out_dir / path).unlink(missing_ok=True)
+                prune_manifest(out_dir)
+                _record(report, Outcome(job, "failed", path, error), on_outcome)
+                continue
+            write_atomic(out_dir / path, pdf)
+            update_manifest(out_dir, [Built(job.drug.id, job.lang, job.kind, _paper_of(job),
+                                            path, sha256(pdf), pages, input_hash=digest)])
+            _record(report, Outcome(job, "built", path, notes=notes), on_outcome)
+        for future in pending:
+            future.cancel()
     return report
 
 

@@ -9,7 +9,7 @@ import click
 from . import __version__
 from .catalogs import available_languages
 from .compose import Job
-from .content import DrugContent, discover, load_all
+from .content import DrugContent, discover, load_all, load_each
 from .documents import ALL_KINDS, KINDS, PAPERS
 from .errors import ContentError, HandoutsError
 from .languages import LANGUAGES, native_name
@@ -78,9 +78,15 @@ def build(drugs, all_drugs, langs, kinds, paper, stock, count, large_print, pdfa
     clinic = _clinic(clinic_path)
     paper = paper or (clinic.clinic.paper if clinic else "letter")
     stock = stock or (clinic.clinic.card_stock if clinic else "us-business")
+    # A drug whose content is broken is reported; the other drugs are still built.
+    loaded, broken = load_each(content_dir, selected)
+    if broken and not loaded:
+        raise ContentError(broken)
+    for problem in broken:
+        click.echo(str(problem), err=True)
     jobs = [Job(drug, lang, kind, paper, allow_fallback, stock, large_print, pdfa,
                 count or 0, clinic)
-            for drug in load_all(content_dir, selected)
+            for drug in loaded
             for lang in (langs or available_languages(drug.path.parent))
             for kind in (kinds or KINDS)]
     executor = make_executor(executor_spec, workers)
@@ -100,8 +106,13 @@ def build(drugs, all_drugs, langs, kinds, paper, stock, count, large_print, pdfa
     if report.interrupted:
         raise HandoutsError("interrupted; the finished documents are complete and in the "
                             "manifest, run the same command again to build the rest")
-    if report.failed:
-        raise HandoutsError(f"{_plural(len(report.failed), 'document')} not built; see above")
+    if report.failed or broken:
+        drugs_failed = len({p.file for p in broken})
+        raise HandoutsError(
+            ", ".join(part for part in (
+                f"{_plural(len(report.failed), 'document')} not built" if report.failed else "",
+                f"{_plural(drugs_failed, 'drug')} with broken content" if broken else "")
+                if part) + "; see above")
 
 
 @contextlib.contextmanager

@@ -56,17 +56,23 @@ def load_drug(drug_id: str, path: Path) -> DrugContent:
     return DrugContent(drug_id, path, drug, positions)
 
 
-def load_all(content_dir: Path, only: list[str] | None = None) -> list[DrugContent]:
-    """Load the named drugs (default all); raise one ContentError holding every problem."""
-    paths = discover(content_dir)
+def load_each(content_dir: Path, only: list[str] | None = None
+              ) -> tuple[list[DrugContent], list[Problem]]:
+    """Load the named drugs (default all): the valid ones, and every problem of the others."""
     drugs, problems = [], []
-    for drug_id, path in paths.items():
+    for drug_id, path in discover(content_dir).items():
         if only is not None and drug_id not in only:
             continue
         try:
             drugs.append(load_drug(drug_id, path))
         except ContentError as error:
             problems += error.problems
+    return drugs, problems
+
+
+def load_all(content_dir: Path, only: list[str] | None = None) -> list[DrugContent]:
+    """Load the named drugs (default all); raise one ContentError holding every problem."""
+    drugs, problems = load_each(content_dir, only)
     if problems:
         raise ContentError(problems)
     return drugs

@@ -35,14 +35,17 @@ def test_build_reports_the_same_and_writes_nothing(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-def test_one_broken_drug_stops_a_build_before_anything_is_written(tmp_path):
+def test_one_broken_drug_is_reported_and_the_others_built(tmp_path):
     content = tmp_path / "content"
     shutil.copytree(FIXTURES / "valid", content)
     shutil.copytree(FIXTURES / "broken" / "http-url", content / "other")
     result = run_cli("build", "--all", "--content", content, "--out", tmp_path / "out")
     assert result.returncode == 1
     assert "other/drug.yaml:45:7: full_info_url.en: must be a full https:// address" in result.stderr
-    assert not (tmp_path / "out").exists()
+    assert "Error: 1 drug with broken content; see above" in result.stderr
+    assert sorted(p.name for p in (tmp_path / "out" / "testdrug" / "en").iterdir()) == [
+        "card.pdf", "handout.pdf"]
+    assert not (tmp_path / "out" / "other").exists()
 
 
 def test_debug_shows_the_traceback():
