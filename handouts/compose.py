@@ -5,6 +5,7 @@ ready to print, dates are formatted, QR codes are made and checked, and every ca
 place on the page is computed from its stock.
 """
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,21 @@ PRINT_NOTE = ("Print at 100% (actual size, no scaling). Print both sides: page 1
 
 
 @dataclass(frozen=True)
+class Personal:
+    """What a nurse writes in for one patient. Protected health information: it lives in
+    memory only, and repr() never shows it (so it cannot reach a log or a traceback)."""
+
+    patient_name: str = field(default="", repr=False)
+    care_team: str = field(default="", repr=False)
+    phone: str = field(default="", repr=False)
+    start_date: dt.date | None = field(default=None, repr=False)
+
+    def fields(self) -> dict[str, str]:
+        return {"patient_name": self.patient_name, "care_team": self.care_team,
+                "phone": self.phone}
+
+
+@dataclass(frozen=True)
 class Job:
     """One document to build: what the CLI, the web app and the batch all hand over."""
 
@@ -41,6 +57,7 @@ class Job:
     clinic: ClinicSettings | None = field(default=None, compare=False)
     # A clinic's mixed stock run: (drug, lang) per card, in order; overrides drug/lang/count.
     slots: tuple[tuple[DrugContent, str], ...] = ()
+    personal: Personal | None = field(default=None, compare=False, repr=False)
 
     @property
     def name(self) -> str:
@@ -112,7 +129,8 @@ def _compose_sheet(job: Job, template_dirs) -> Composed:
         raise HandoutsError(f"{job.name}: {len(wanted)} cards do not fit one {sheet.name} "
                             f"sheet ({sheet.capacity} places); print several sheets")
     slots = tuple(compose(Job(drug, lang, "card", job.paper, job.allow_fallback, job.stock,
-                              clinic=job.clinic), template_dirs) for drug, lang in wanted)
+                              clinic=job.clinic, personal=job.personal), template_dirs)
+                  for drug, lang in wanted)
     if any(s.geometry.bleed_mm for s in slots):
         raise HandoutsError(f"{job.name}: print-shop cards are made one per page")
     card = stock.card
@@ -182,17 +200,34 @@ def _context(job: Job, localized: Localized) -> tuple[dict, QRCode]:
         "display_name": display_name,
         "brands": brands,
         "brand_countries": brand_countries,
-        # CLDR puts a narrow no-break space in some dates (ru "2026 г."); not every bundled
-        # font has it, and a plain no-break space keeps the words together just as well.
-        "last_reviewed": format_date(drug.last_reviewed, "long", locale=loc).replace(
-            "\u202f", "\u00a0"),
+        "last_reviewed": _long_date(drug.last_reviewed, loc),
         "qr": qr,
         "large_print": job.large_print,
         "card_font_pt": 8.5,              # the pipeline steps it down if a card side overflows
         "clinic": job.clinic.clinic if job.clinic else None,
         "clinic_logo": job.clinic.logo_data_uri if job.clinic else None,
+        "team": _care_team(job),
+        "patient_name": job.personal.patient_name if job.personal else "",
+        "start_date": (_long_date(job.personal.start_date, loc)
+                       if job.personal and job.personal.start_date else ""),
     }
     return context, qr
+
+
+def _long_date(date: dt.date, loc) -> str:
+    # CLDR puts a narrow no-break space in some dates (ru "2026 г."); not every bundled
+    # font has it, and a plain no-break space keeps the words together just as well.
+    return format_date(date, "long", locale=loc).replace("\u202f", "\u00a0")
+
+
+def _care_team(job: Job) -> dict | None:
+    """Name and 24-hour phone to print: the nurse's entries, else the clinic's, else None
+    (lines to write on)."""
+    personal = job.personal or Personal()
+    clinic = job.clinic.clinic if job.clinic else None
+    name = personal.care_team or (clinic.name if clinic else "")
+    phone = personal.phone or (clinic.phone_24h if clinic else "")
+    return {"name": name, "phone": phone} if name or phone else None
 
 
 def _crop_marks(sheet: Sheet, card) -> list[Rect]:

@@ -62,8 +62,9 @@ class Renderer:
 
     @staticmethod
     def write(composed: Composed, document, html: str) -> bytes:
-        # A fixed identifier derived from the input keeps the bytes reproducible.
-        identifier = hashlib.sha256(html.encode()).hexdigest()[:32].encode()
+        # A fixed identifier keeps the bytes reproducible. It is made from what the document
+        # is, never from the HTML, which may hold a patient's name.
+        identifier = _identifier(composed)
         bleed = composed.geometry.bleed_mm
         finisher = (lambda doc, pdf: _exact_bleed_box(pdf, bleed)) if bleed else None
         return document.write_pdf(pdf_identifier=identifier, finisher=finisher,
@@ -88,3 +89,11 @@ def _exact_bleed_box(pdf, bleed_mm: float) -> None:
             left, top, right, bottom = obj["TrimBox"]
             obj["BleedBox"] = pydyf.Array([left - bleed, top - bleed, right + bleed,
                                            bottom + bleed])
+
+
+def _identifier(composed: Composed) -> bytes:
+    job, drug = composed.job, composed.localized.drug
+    slots = ",".join(f"{s.job.drug.id}/{s.job.lang}" for s in composed.slots)
+    key = (f"{job.name}|{drug.content_version}|{drug.last_reviewed}|{job.paper}|{job.stock}|"
+           f"{job.large_print}|{job.pdfa}|{slots}")
+    return hashlib.sha256(key.encode()).hexdigest()[:32].encode()

@@ -42,12 +42,19 @@ def check_glyphs(parts: list[tuple[Composed, str]]) -> None:
     for composed, html in parts:
         lang, name = composed.job.lang, composed.job.name
         found = []
+        personal = composed.job.personal.fields() if composed.job.personal else {}
+        for key, text in personal.items():
+            # Name the field and the character, never the value: it is patient data.
+            for ch in missing_characters(text, lang):
+                found.append(f"{name}: personalization.{key}: character U+{ord(ch):04X} is "
+                             f"not in the bundled fonts for {lang!r}")
         for path, text in _strings(composed.localized.drug.model_dump(mode="json")):
             for ch in missing_characters(text, lang):
                 found.append(f"{name}: {format_path(path)}: character U+{ord(ch):04X} ({ch}) "
                              f"is not in the bundled fonts for {lang!r}")
         if not found:
             for ch in missing_characters(_visible_text(html), lang):
+                # (personal values passed above; what is left is template text)
                 found.append(f"{name}: template text: character U+{ord(ch):04X} ({ch}) is "
                              f"not in the bundled fonts for {lang!r}")
         problems += [p for p in found if p not in problems]

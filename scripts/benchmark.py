@@ -1,0 +1,237 @@
+"""Benchmark: how fast the sample catalogue builds, against two other ways to make the
+same PDFs. Prints one Markdown table, all figures from this one run.
+
+    .venv/bin/python scripts/benchmark.py [--renders 500]
+
+Measured:
+- cold full build of the catalogue (`handouts build --all`, a fresh output folder), its
+  no-change rebuild, and the rebuild after one drug's English changed;
+- warm render time per document in one long-lived pipeline;
+- memory of one worker across many renders (peak, and growth after warm-up);
+- the same documents made (a) by the `weasyprint` command line, once per document, and
+  (b) by a warm headless Chromium through Playwright's page.pdf(), one at a time.
+
+(b) needs Debian's chromium (/usr/bin/chromium) and the playwright package; without them
+that row says so.
+"""
+
+import argparse
+import multiprocessing
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from handouts.compose import Job, compose  # noqa: E402
+from handouts.content import load_all  # noqa: E402
+from handouts.documents import KINDS  # noqa: E402
+from handouts.languages import LANGUAGES  # noqa: E402
+from handouts.locations import CONTENT_DIR, TEMPLATES_DIR  # noqa: E402
+from handouts.pipeline import Pipeline  # noqa: E402
+from handouts.render_html import render_html  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+def timed(command: list[str], **kwargs) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, check=True, capture_output=True, **kwargs)
+    return time.perf_counter() - start
+
+
+def cli(*args) -> list[str]:
+    return [sys.executable, "-m", "handouts", *map(str, args)]
+
+
+def catalogue_builds(work: Path) -> dict:
+    content = work / "content"
+    shutil.copytree(CONTENT_DIR, content)
+    out = work / "dist"
+    cold = timed(cli("build", "--all", "--content", content, "--out", out), cwd=ROOT)
+    count = len(list(out.rglob("*.pdf")))
+    unchanged = timed(cli("build", "--all", "--content", content, "--out", out), cwd=ROOT)
+    drug = content / "blinatumomab" / "drug.yaml"
+    drug.write_text(drug.read_text().replace("last_reviewed: 2026-11-22",
+                                             "last_reviewed: 2026-11-23"))
+    one_drug = timed(cli("build", "--all", "--content", content, "--out", out), cwd=ROOT)
+    return {"documents": count, "cold": cold, "unchanged": unchanged, "one_drug": one_drug}
+
+
+def all_jobs() -> list[Job]:
+    return [Job(d, lang, kind) for d in load_all(CONTENT_DIR) for lang in LANGUAGES
+            for kind in KINDS]
+
+
+def warm_renders(repeat: int = 15) -> dict:
+    pipeline = Pipeline()
+    drug = load_all(CONTENT_DIR, ["blinatumomab"])[0]
+    cases = {
+        "English handout": Job(drug, "en", "handout"),
+        "Arabic handout": Job(drug, "ar", "handout"),
+        "Chinese handout": Job(drug, "zh-Hans", "handout"),
+        "card": Job(drug, "en", "card"),
+        "card sheet (10 cards)": Job(drug, "en", "card-sheet"),
+    }
+    results = {}
+    for name, job in cases.items():
+        pipeline.render(job)                               # warm: fonts, templates
+        times = []
+        for _ in range(repeat):
+            start = time.perf_counter()
+            pipeline.render(job)
+            times.append(time.perf_counter() - start)
+        results[name] = statistics.median(times)
+    return results
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def _memory_worker(renders: int, queue) -> None:
+    pipeline = Pipeline()
+    jobs = all_jobs()
+    samples = []
+    for i in range(renders):
+        pipeline.render(jobs[i % len(jobs)])
+        samples.append(_rss_mb())
+    queue.put(samples)
+
+
+def worker_memory(renders: int) -> dict:
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    process = context.Process(target=_memory_worker, args=(renders, queue))
+    process.start()
+    samples = queue.get()
+    process.join()
+    warm = samples[min(len(samples) - 1, len(all_jobs()))]   # after one pass of the catalogue
+    return {"renders": renders, "warm": warm, "peak": max(samples), "last": samples[-1],
+            "growth": (samples[-1] - warm) / warm}
+
+
+def write_html(work: Path) -> list[tuple[Job, Path, str]]:
+    """Each document's finished HTML, with its page CSS inline, next to the templates."""
+    site = work / "site"
+    shutil.copytree(TEMPLATES_DIR, site / "templates", ignore=shutil.ignore_patterns("locale"))
+    shutil.copytree(TEMPLATES_DIR.parent / "fonts", site / "fonts")
+    pipeline = Pipeline()
+    documents = []
+    for job in all_jobs():
+        composed = compose(job)
+        html, _ = render_html(pipeline.environments, composed)
+        head = ('<link rel="stylesheet" href="print.css">'
+                f"<style>{composed.geometry.page_css}</style></head>")
+        path = site / "templates" / f"{job.drug.id}-{job.lang}-{job.kind}.html"
+        path.write_text(html.replace("</head>", head, 1))
+        documents.append((job, path, composed.geometry.page_css))
+    return documents
+
+
+def weasyprint_cli(documents, work: Path) -> float:
+    out = work / "cli"
+    out.mkdir()
+    env = {**os.environ}            # the same locked fontconfig as handouts uses
+    from handouts.fontlock import lock_fonts
+    env["FONTCONFIG_FILE"] = str(lock_fonts())
+    start = time.perf_counter()
+    for job, path, _ in documents:
+        variant = ["--pdf-variant", "pdf/ua-1"] if job.kind == "handout" else []
+        subprocess.run([sys.executable, "-m", "weasyprint", *variant, str(path),
+                        str(out / (path.stem + ".pdf"))], check=True, capture_output=True,
+                       env=env)
+    return time.perf_counter() - start
+
+
+def chromium(documents, work: Path) -> float | str:
+    if not Path(CHROMIUM).exists():
+        return "not measured: /usr/bin/chromium is not installed"
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return "not measured: the playwright package is not installed"
+    out = work / "chromium"
+    out.mkdir()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"])
+        page = browser.new_page()
+        job, path, _ = documents[0]                  # warm the browser
+        page.goto(path.as_uri())
+        page.pdf(prefer_css_page_size=True)
+        start = time.perf_counter()
+        for job, path, _ in documents:
+            page.goto(path.as_uri())
+            (out / (path.stem + ".pdf")).write_bytes(page.pdf(prefer_css_page_size=True))
+        elapsed = time.perf_counter() - start
+        browser.close()
+    return elapsed
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return (f"{os.cpu_count()} CPUs ({cpu}), {memory:.0f} GiB, {platform.system()} "
+            f"{platform.release()}, Python {platform.python_version()}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--renders", type=int, default=500)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        work = Path(folder)
+        builds = catalogue_builds(work)
+        warm = warm_renders()
+        memory = worker_memory(args.renders)
+        documents = write_html(work)
+        cli_seconds = weasyprint_cli(documents, work)
+        chrome = chromium(documents, work)
+    n = builds["documents"]
+    rate = n / builds["cold"]
+    rows = [
+        ("Cold full build, `handouts build --all` (2 workers)",
+         f"{builds['cold']:.1f} s for {n} documents ({rate:.1f} documents/s)"),
+        ("No-change rebuild", f"{builds['unchanged']:.2f} s "
+                              f"({builds['cold'] / builds['unchanged']:.0f}x faster than cold)"),
+        ("Rebuild after one drug's English changed", f"{builds['one_drug']:.1f} s"),
+    ]
+    rows += [(f"Warm render, {name}", f"{seconds * 1000:.0f} ms") for name, seconds in warm.items()]
+    rows.append((f"Worker memory over {memory['renders']} renders",
+                 f"{memory['warm']:.0f} MB after one pass, peak {memory['peak']:.0f} MB, "
+                 f"{memory['growth'] * 100:+.1f} % by the last render"))
+    rows.append((f"(a) `weasyprint` command line, once per document ({len(documents)})",
+                 f"{cli_seconds:.1f} s ({len(documents) / cli_seconds:.2f} documents/s); "
+                 f"handouts is {cli_seconds / builds['cold']:.1f}x faster"))
+    if isinstance(chrome, str):
+        rows.append(("(b) warm headless Chromium, Playwright page.pdf()", chrome))
+    else:
+        rows.append((f"(b) warm headless Chromium, Playwright page.pdf(), one at a time",
+                     f"{chrome:.1f} s ({len(documents) / chrome:.1f} documents/s); handouts "
+                     f"runs at {chrome / builds['cold']:.2f}x its speed"))
+    print(f"Machine: {machine()}\n")
+    print("| measure | result |\n|---|---|")
+    for name, value in rows:
+        print(f"| {name} | {value} |")
+
+
+if __name__ == "__main__":
+    main()
