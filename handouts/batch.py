@@ -174,3 +174,11 @@ def _unchanged(out_dir: Path, entry: dict | None, digest: str) -> bool:
 def _paper_of(job: Job) -> str:
     from .pipeline import paper_of
     return paper_of(job)
+
+
+def warm_up(executor: Executor, drug, workers: int | None) -> None:
+    """Render one small document in every worker, so the first request is fast."""
+    job = Job(drug, "en", "card")
+    futures = [executor.submit(_render_in_worker, job, ()) for _ in range(workers or os.cpu_count() or 1)]
+    for future in futures:
+        future.result()

@@ -186,6 +186,27 @@ def sheet(cards, stock, paper, out_file, clinic_path, content_dir):
                f"{_plural(rendered.pages, 'page')}")
 
 
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", type=click.IntRange(1, 64),
+              help="Render processes, each with a warm pipeline. Default: the number of CPUs.")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64),
+              help="Request threads of the WSGI server.")
+@clinic_option
+@content_option
+def serve(host, port, workers, threads, clinic_path, content_dir):
+    """Run the discharge web page and the HTTP API (waitress)."""
+    from .batch import make_executor, warm_up
+    from .web import create_app, serve as run_server
+
+    clinic = _clinic(clinic_path)
+    executor = make_executor("local", workers or None)
+    app = create_app(content_dir, executor, clinic)
+    warm_up(executor, load_all(content_dir)[0], workers)
+    run_server(app, host, port, threads)
+
+
 @cli.command(name="list")
 @content_option
 def list_drugs(content_dir):

@@ -12,8 +12,12 @@ case "$job" in
   *) echo "usage: scripts/setup.sh samples|test" >&2; exit 2 ;;
 esac
 
-# System libraries WeasyPrint loads at run time (Pango, HarfBuzz), and venv support.
+# System libraries WeasyPrint loads at run time (Pango, HarfBuzz), and venv support;
+# the tests also drive Debian's Chromium (Playwright cannot download a browser here).
 packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 python3-venv)
+if [ "$job" = test ]; then
+  packages+=(chromium)
+fi
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -1,0 +1,189 @@
+"""The discharge web page and the HTTP API: a thin Flask layer over the pipeline.
+
+A nurse picks drug, language and documents, may write in patient details, and prints.
+Patient details arrive only in POST bodies, stay in memory, and leave only inside the
+PDF: they are never logged, stored, cached or put into a URL, a file name or metadata.
+"""
+
+import io
+import logging
+import time
+from concurrent.futures import Executor
+from pathlib import Path
+
+from flask import Flask, Response, jsonify, render_template, request
+from pydantic import ValidationError
+from pypdf import PdfWriter
+from werkzeug.exceptions import HTTPException
+
+from .catalogs import available_languages, load_translation
+from .clinic import ClinicSettings
+from .compose import Job, Personal
+from .content import DrugContent, load_all
+from .errors import HandoutsError
+from .languages import direction, native_name
+from .locations import TEMPLATES_DIR
+from .web_input import DocumentRequest, describe_errors
+from .stocks import STOCKS
+from .template_strings import load_template_translation
+
+log = logging.getLogger("handouts.web")
+MAX_REQUEST_BYTES = 16 * 1024
+SECURITY_HEADERS = {
+    "Content-Security-Policy": ("default-src 'none'; script-src 'self'; style-src 'self'; "
+                                "img-src 'self'; connect-src 'self'; form-action 'self'; "
+                                "base-uri 'none'; frame-ancestors 'none'"),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+    "Pragma": "no-cache",
+}
+
+
+def _render_documents(jobs: list[Job]):
+    """Runs in a render worker: the PDFs of one request, in order, or an error message."""
+    from .batch import _render_in_worker
+    pdfs = []
+    for job in jobs:
+        pdf, _, _, error = _render_in_worker(job, ())
+        if error:
+            return None, error
+        pdfs.append(pdf)
+    return pdfs, ""
+
+
+def create_app(content_dir: Path, executor: Executor, clinic: ClinicSettings | None = None
+               ) -> Flask:
+    app = Flask(__name__, template_folder=str(TEMPLATES_DIR / "web"),
+                static_folder=str(TEMPLATES_DIR / "web" / "static"), static_url_path="/static")
+    app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
+    drugs = {d.id: d for d in load_all(content_dir)}
+
+    @app.after_request
+    def headers(response: Response) -> Response:
+        response.headers.update(SECURITY_HEADERS)
+        return response
+
+    @app.before_request
+    def no_patient_data_in_urls():
+        # Patient details belong in a POST body; a URL ends up in logs and history.
+        if set(request.args) & {"patient_name", "care_team", "phone", "start_date"}:
+            return _error("patient details may only be sent in a POST body", 400)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        message = {404: "no such page", 405: "method not allowed",
+                   413: f"request too large (limit {MAX_REQUEST_BYTES // 1024} KB)"}.get(
+            error.code, error.name)
+        return _error(message, error.code)
+
+    @app.get("/")
+    def page():
+        return render_template("index.html", catalog=_catalog(drugs), stocks=STOCKS,
+                               clinic=clinic.clinic if clinic else None)
+
+    @app.get("/api/catalog")
+    def catalog():
+        return jsonify(_catalog(drugs))
+
+    @app.post("/api/documents")
+    def documents_api():
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            return _error("send a JSON object (Content-Type: application/json)", 400)
+        return _documents(body)
+
+    @app.post("/print")
+    def documents_form():
+        form = request.form
+        body = {
+            "drug": form.get("drug", ""), "lang": form.get("lang", "en"),
+            "kinds": {"both": ["handout", "card"]}.get(form.get("kinds", "handout"),
+                                                       [form.get("kinds", "handout")]),
+            "paper": form.get("paper", "letter"), "stock": form.get("stock", "us-business"),
+            "large_print": form.get("large_print") == "on",
+            "personalization": {key: form.get(key, "") for key in
+                                ("patient_name", "care_team", "phone")},
+        }
+        if form.get("start_date"):
+            body["personalization"]["start_date"] = form["start_date"]
+        return _documents(body)
+
+    def _documents(body: dict):
+        try:
+            wanted = DocumentRequest.model_validate(body)
+        except ValidationError as error:
+            return _error(describe_errors(error), 400)
+        drug = drugs.get(wanted.drug)
+        if drug is None:
+            return _error(f"unknown drug; valid drugs: {', '.join(drugs)}", 400)
+        langs = available_languages(drug.path.parent)
+        if wanted.lang not in langs:
+            return _error(f"unknown language for {drug.id}; valid: {', '.join(langs)}", 400)
+        p = wanted.personalization
+        personal = Personal(p.patient_name, p.care_team, p.phone, p.start_date)
+        jobs = [Job(drug, wanted.lang, kind, wanted.paper, stock=wanted.stock,
+                    large_print=wanted.large_print, clinic=clinic, personal=personal)
+                for kind in wanted.kinds]
+        start = time.perf_counter()
+        pdfs, error = executor.submit(_render_documents, jobs).result()
+        if error:
+            # The pipeline's messages name fields and characters, never patient data.
+            return _error(error, 422)
+        log.info("rendered %s/%s %s in %.0f ms", drug.id, wanted.lang, "+".join(wanted.kinds),
+                 (time.perf_counter() - start) * 1000)
+        pdf = pdfs[0] if len(pdfs) == 1 else _merge(pdfs)
+        name = f"{drug.id}-{wanted.lang}-{'-'.join(wanted.kinds)}.pdf"
+        return Response(pdf, mimetype="application/pdf",
+                        headers={"Content-Disposition": f'inline; filename="{name}"'})
+
+    return app
+
+
+def _error(message: str, status: int):
+    if request.path.startswith("/api/") or request.is_json:
+        return jsonify({"error": message}), status
+    return render_template("error.html", message=message, status=status), status
+
+
+def _merge(pdfs: list[bytes]) -> bytes:
+    """Handout and card in one PDF, for one Print button."""
+    writer = PdfWriter()
+    for pdf in pdfs:
+        writer.append(io.BytesIO(pdf))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _catalog(drugs: dict[str, DrugContent]) -> dict:
+    entries = []
+    for drug in drugs.values():
+        languages = []
+        for lang in available_languages(drug.path.parent):
+            if lang == "en":
+                status = {"complete": True, "reviewed": True}
+            else:
+                content = load_translation(drug.path.parent, drug.drug, lang).status
+                templates = load_template_translation(lang).status
+                status = {"complete": not (content.missing or content.stale or
+                                           templates.missing or templates.stale),
+                          "reviewed": content.reviewed and templates.reviewed}
+            languages.append({"tag": lang, "name": native_name(lang), "dir": direction(lang),
+                              **status})
+        entries.append({"id": drug.id, "name": drug.drug.names.generic,
+                        "brands": sorted({b.name for b in drug.drug.names.brands}),
+                        "content_version": drug.drug.content_version,
+                        "languages": languages})
+    return {"drugs": entries, "kinds": ["handout", "card"], "papers": ["letter", "a4"],
+            "stocks": [s for s in STOCKS if s != "print-shop"]}
+
+
+def serve(app: Flask, host: str, port: int, threads: int) -> None:
+    """Waitress, a production WSGI server; it writes no access log of its own."""
+    from waitress import serve as waitress_serve
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    log.info("handouts web app on http://%s:%d/", host, port)
+    waitress_serve(app, host=host, port=port, threads=threads, ident="handouts",
+                   max_request_body_size=MAX_REQUEST_BYTES)

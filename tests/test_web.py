@@ -1,0 +1,140 @@
+"""The web app and HTTP API through Flask's test client: every route, every bad input."""
+
+import io
+import logging
+
+import pytest
+from pypdf import PdfReader
+
+from handouts.batch import InlineExecutor
+from handouts.locations import CONTENT_DIR
+from handouts.web import MAX_REQUEST_BYTES, create_app
+
+from .conftest import page_sizes, pdf_text
+
+NAME = "Zephyrine Quackenbush"
+PERSONAL = {"patient_name": NAME, "care_team": "Dr Ada Byron, Ward 7",
+            "phone": "+1 555 010 0199", "start_date": "2026-11-02"}
+
+
+@pytest.fixture(scope="module")
+def client():
+    app = create_app(CONTENT_DIR, InlineExecutor())
+    app.testing = True
+    return app.test_client()
+
+
+def _post(client, **body):
+    return client.post("/api/documents", json={"drug": "blinatumomab", **body})
+
+
+def test_page_is_a_labelled_form(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    for field in ("drug", "lang", "paper", "stock", "patient_name", "care_team", "phone",
+                  "start_date"):
+        assert f'<label for="{field}"' in html
+    assert 'lang="ar" dir="rtl">العربية</option>' in html
+    assert "<script>" not in html and "style=" not in html      # nothing inline, for the CSP
+    script = client.get("/static/app.js")
+    assert script.status_code == 200 and script.mimetype == "text/javascript"
+    script.close()
+
+
+def test_every_response_has_the_security_headers(client):
+    for response in (client.get("/"), client.get("/api/catalog"), client.get("/nowhere"),
+                     _post(client, lang="en")):
+        assert response.headers["Cache-Control"] == "no-store"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        csp = response.headers["Content-Security-Policy"]
+        assert "frame-ancestors 'none'" in csp and "script-src 'self'" in csp
+        assert "unsafe-inline" not in csp
+
+
+def test_catalog(client):
+    catalog = client.get("/api/catalog").get_json()
+    drug = {d["id"]: d for d in catalog["drugs"]}["inotuzumab-ozogamicin"]
+    languages = {lang["tag"]: lang for lang in drug["languages"]}
+    assert len(languages) == 16
+    assert languages["en"] == {"tag": "en", "name": "English", "dir": "ltr", "complete": True,
+                               "reviewed": True}
+    assert languages["ar"]["dir"] == "rtl" and languages["ar"]["name"] == "العربية"
+    assert languages["es"]["complete"] and not languages["es"]["reviewed"]
+
+
+def test_personalized_handout_and_card_in_one_pdf(client, caplog):
+    caplog.set_level(logging.DEBUG)
+    response = _post(client, lang="es", kinds=["handout", "card"], personalization=PERSONAL)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.mimetype == "application/pdf"
+    assert NAME not in response.headers["Content-Disposition"]
+    pdf = response.data
+    text = pdf_text(pdf)
+    assert NAME in text and "Dr Ada Byron, Ward 7" in text and "+1 555 010 0199" in text
+    assert "2 de noviembre de 2026" in text
+    sizes = page_sizes(pdf)
+    assert sizes[0] == (612.0, 792.0) and sizes[-2:] == [(252.0, 144.0)] * 2
+    reader = PdfReader(io.BytesIO(pdf))
+    assert NAME not in str(reader.metadata) and NAME.encode() not in bytes(
+        str(reader.trailer.get("/ID")), "utf-8")
+    assert NAME not in caplog.text
+
+
+def test_form_post_prints_the_same(client):
+    response = client.post("/print", data={"drug": "blinatumomab", "lang": "en",
+                                           "kinds": "card", "paper": "letter",
+                                           "stock": "id1", "patient_name": NAME})
+    assert response.status_code == 200
+    assert NAME in pdf_text(response.data)
+    assert page_sizes(response.data)[0] == (242.65, 153.01)
+
+
+@pytest.mark.parametrize("body, message", [
+    ({"drug": "nosuchdrug"}, "unknown drug; valid drugs: blinatumomab, inotuzumab-ozogamicin"),
+    ({"lang": "xx"}, "unknown language for blinatumomab"),
+    ({"kinds": ["poster"]}, "kinds.0: Input should be 'handout' or 'card'"),
+    ({"kinds": []}, "kinds: List should have at least 1 item"),
+    ({"stock": "print-shop"}, "stock: Input should be"),
+    ({"paper": "legal"}, "paper: Input should be 'letter' or 'a4'"),
+    ({"colour": "red"}, "colour: Extra inputs are not permitted"),
+    ({"personalization": {"patient_name": "x" * 81}},
+     "personalization.patient_name: String should have at most 80 characters"),
+    ({"personalization": {"patient_name": "Ann\u202eeB"}},
+     "personalization.patient_name: contains the character U+202E, which is not printable"),
+    ({"personalization": {"care_team": "Ward\n7"}},
+     "personalization.care_team: contains the character U+000A"),
+    ({"personalization": {"phone": "call me"}},
+     "personalization.phone: may hold only digits"),
+    ({"personalization": {"start_date": "2026-02-30"}}, "personalization.start_date:"),
+    ({"personalization": {"start_date": "1901-01-01"}},
+     "personalization.start_date: is not a plausible treatment start date"),
+    ({"personalization": {"dob": "1970-01-01"}}, "personalization.dob: Extra inputs"),
+])
+def test_bad_input_is_a_400_with_a_json_error(client, body, message):
+    response = client.post("/api/documents", json={"drug": "blinatumomab", **body})
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert message in error
+    assert "Zephyrine" not in error and "Ann" not in error
+
+
+def test_character_outside_the_fonts_is_refused_without_echoing_it(client):
+    response = _post(client, personalization={"patient_name": "Snow ☃ Man"})
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert "personalization.patient_name: character U+2603" in error and "Snow" not in error
+
+
+def test_other_bad_requests(client):
+    assert client.get("/nowhere").status_code == 404
+    assert client.get("/api/documents").status_code == 405
+    response = client.post("/api/documents", data="not json", content_type="text/plain")
+    assert response.status_code == 400 and "JSON object" in response.get_json()["error"]
+    big = client.post("/api/documents", json={"drug": "x" * (MAX_REQUEST_BYTES + 10)})
+    assert big.status_code == 413
+    leak = client.get("/?patient_name=Someone")
+    assert leak.status_code == 400
+    form = client.post("/print", data={"drug": "nosuchdrug"})
+    assert form.status_code == 400 and form.mimetype == "text/html"
+    assert "unknown drug" in form.get_data(as_text=True)
