@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .compose import Job
 from .errors import HandoutsError
-from .fingerprint import input_hash
+from .fingerprint import input_hash, shared_inputs
 from .output import (Built, document_path, prune_manifest, read_manifest, sha256,
                      update_manifest, write_atomic)
 
@@ -128,11 +128,12 @@ def run_batch(jobs: Iterable[Job], out_dir: Path, executor: Executor, *, force: 
               on_outcome: Callable[[Outcome], None] = lambda outcome: None) -> BatchReport:
     report = BatchReport()
     manifest = read_manifest(out_dir)
+    shared = shared_inputs(template_dirs)
     pending = {}
     with _stop_on_signals() as stop:
         for job in jobs:
             path = document_path(job)
-            digest = input_hash(job, template_dirs)
+            digest = input_hash(job, template_dirs, shared)
             if not force and _unchanged(out_dir, manifest.get(path), digest):
                 _record(report, Outcome(job, "unchanged", path), on_outcome)
                 continue

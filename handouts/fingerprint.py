@@ -42,13 +42,25 @@ def _software() -> str:
     return f"handouts {__version__}; weasyprint {version('weasyprint')}; pydyf {version('pydyf')}"
 
 
-def input_hash(job: Job, template_dirs: tuple[Path, ...] = ()) -> str:
+def shared_inputs(template_dirs: tuple[Path, ...] = ()) -> str:
+    """The inputs every document shares: software, templates, fonts. Work it out once per
+    batch and hand it to input_hash."""
+    digest = hashlib.sha256(_software().encode())
+    for folder in (*template_dirs, TEMPLATES_DIR):
+        # Catalogues are counted per language in input_hash, so one language's edit stays
+        # local to that language.
+        digest.update(tree_digest(Path(folder), skip="locale").encode())
+    digest.update(tree_digest(FONTS_DIR).encode())
+    return digest.hexdigest()
+
+
+def input_hash(job: Job, template_dirs: tuple[Path, ...] = (), shared: str | None = None) -> str:
     digest = hashlib.sha256()
 
     def add(label: str, value: str) -> None:
         digest.update(f"{label}\0{value}\n".encode())
 
-    add("software", _software())
+    add("shared", shared or shared_inputs(template_dirs))
     add("options", repr((job.kind, job.paper, job.stock, job.large_print, job.pdfa, job.count,
                          job.allow_fallback)))
     for drug, lang in job.slots or ((job.drug, job.lang),):
@@ -56,10 +68,6 @@ def input_hash(job: Job, template_dirs: tuple[Path, ...] = ()) -> str:
         if lang != "en":
             add(f"catalog {drug.id} {lang}", file_digest(content_catalog_path(drug.path.parent, lang)))
             add(f"templates catalog {lang}", file_digest(find_template_catalog(lang, template_dirs)))
-    for folder in (*template_dirs, TEMPLATES_DIR):
-        # Catalogues are counted per language above, so one language's edit stays local.
-        add(f"templates {folder}", tree_digest(Path(folder), skip="locale"))
-    add("fonts", tree_digest(FONTS_DIR))
     if job.clinic:
         add("clinic", file_digest(job.clinic.path))
         add("logo", job.clinic.logo_data_uri or "")

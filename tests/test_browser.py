@@ -4,6 +4,7 @@ Drives Debian's chromium through Playwright against `handouts serve` on loopback
 server's whole log output is then checked for the patient's name.
 """
 
+import shutil
 import socket
 import subprocess
 import sys
@@ -16,7 +17,7 @@ from handouts.locations import ROOT
 
 from .conftest import pdf_text
 
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or "/usr/bin/chromium"
 NAME = "Zephyrine Quackenbush"
 
 

@@ -1,0 +1,90 @@
+"""Latency of the web app under load: warm p50 and p95 for a personalized handout + card.
+
+    .venv/bin/python scripts/benchmark_web.py [--clients 4] [--requests 25]
+
+Starts `handouts serve` on loopback, warms it, then runs CLIENTS concurrent clients that
+each POST REQUESTS personalized handout+card documents to /api/documents (bounded in
+count, loopback only). Prints one Markdown table.
+"""
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BODY = json.dumps({
+    "drug": "blinatumomab", "lang": "es", "kinds": ["handout", "card"],
+    "personalization": {"patient_name": "Test Patient", "care_team": "Ward 7",
+                        "phone": "+1 555 010 0199", "start_date": "2026-11-02"},
+}).encode()
+
+
+def post(url: str) -> float:
+    request = urllib.request.Request(url + "/api/documents", data=BODY, method="POST",
+                                     headers={"Content-Type": "application/json"})
+    start = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=60) as response:
+        assert response.headers["Content-Type"] == "application/pdf"
+        response.read()
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--requests", type=int, default=25)
+    args = parser.parse_args()
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen([sys.executable, "-m", "handouts", "serve", "--port", str(port)],
+                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(url + "/api/catalog", timeout=2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        for _ in range(2 * (os.cpu_count() or 1)):       # warm every worker
+            post(url)
+        latencies, lock = [], threading.Lock()
+
+        def client():
+            for _ in range(args.requests):
+                seconds = post(url)
+                with lock:
+                    latencies.append(seconds)
+
+        threads = [threading.Thread(target=client) for _ in range(args.clients)]
+        start = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        wall = time.perf_counter() - start
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    latencies.sort()
+    p50 = statistics.median(latencies)
+    p95 = latencies[max(0, int(round(0.95 * len(latencies))) - 1)]
+    print(f"| Web app, personalized handout + card, {args.clients} concurrent clients, "
+          f"{len(latencies)} requests | p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms "
+          f"({len(latencies) / wall:.1f} requests/s) |")
+
+
+if __name__ == "__main__":
+    main()
