@@ -9,7 +9,7 @@ import io
 from html.parser import HTMLParser
 
 from fontTools.ttLib import TTFont
-from pypdf import PdfReader
+import pikepdf
 
 from .compose import Composed
 from .documents import CARD_SIDES
@@ -97,47 +97,48 @@ def _page_size_pt(composed: Composed) -> tuple[float, float]:
 
 
 def check_pdf(composed: Composed, pdf: bytes) -> int:
-    """Read the PDF back: fonts must all be bundled ones. Returns the page count."""
-    reader = PdfReader(io.BytesIO(pdf))
+    """Read the PDF back: every font must be embedded and be a bundled one (judged by the
+    name inside the embedded font program). Returns the page count."""
     allowed = bundled_postscript_names()
-    for font_name, program in _embedded_fonts(reader):
-        if program is None:
-            raise RenderError(f"{composed.job.name}: font {font_name} is not embedded")
-        with TTFont(io.BytesIO(program), lazy=True) as font:
-            ps_name = font["name"].getDebugName(6)
-        if ps_name not in allowed:
-            raise RenderError(f"{composed.job.name}: font {ps_name} is not one of the "
-                              "bundled fonts in fonts/")
-    return len(reader.pages)
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        for font_name, program in _embedded_fonts(document):
+            if program is None:
+                raise RenderError(f"{composed.job.name}: font {font_name} is not embedded")
+            ps_name = _postscript_name(program)
+            if ps_name not in allowed:
+                raise RenderError(f"{composed.job.name}: font {ps_name} is not one of the "
+                                  "bundled fonts in fonts/")
+        return len(document.pages)
 
 
 def embedded_font_names(pdf: bytes) -> set[str]:
     """PostScript names of the font programs embedded in a PDF."""
-    names = set()
-    for _, program in _embedded_fonts(PdfReader(io.BytesIO(pdf))):
-        with TTFont(io.BytesIO(program), lazy=True) as font:
-            names.add(font["name"].getDebugName(6))
-    return names
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        return {_postscript_name(program) for _, program in _embedded_fonts(document)}
 
 
-def _embedded_fonts(reader: PdfReader):
+def _postscript_name(program: bytes) -> str:
+    with TTFont(io.BytesIO(program), lazy=True) as font:
+        return font["name"].getDebugName(6)
+
+
+def _embedded_fonts(document: pikepdf.Pdf):
+    """(font name, embedded program or None) for each distinct font of every page."""
     seen = set()
-    for page in reader.pages:
-        fonts = page.get("/Resources", {}).get("/Font", {})
-        for ref in fonts.values():
-            font = ref.get_object()
+    for page in document.pages:
+        fonts = page.obj.get("/Resources", {}).get("/Font", {})
+        for font in fonts.values():
             descendants = font.get("/DescendantFonts")
-            descriptor = (descendants[0].get_object() if descendants else font).get("/FontDescriptor")
+            descriptor = (descendants[0] if descendants else font).get("/FontDescriptor")
             if descriptor is None:
                 yield str(font.get("/BaseFont")), None
                 continue
-            descriptor = descriptor.get_object()
-            name = str(descriptor["/FontName"])
+            name = str(descriptor.FontName)
             if name in seen:
                 continue
             seen.add(name)
             stream = descriptor.get("/FontFile2") or descriptor.get("/FontFile3")
-            yield name, stream.get_object().get_data() if stream is not None else None
+            yield name, stream.read_bytes() if stream is not None else None
 
 
 def _check_cards(name: str, document, safe_mm: float) -> None:

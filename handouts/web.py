@@ -13,7 +13,7 @@ from pathlib import Path
 
 from flask import Flask, Response, jsonify, render_template, request
 from pydantic import ValidationError
-from pypdf import PdfWriter
+import pikepdf
 from werkzeug.exceptions import HTTPException
 
 from .catalogs import available_languages, load_translation
@@ -149,11 +149,12 @@ def _error(message: str, status: int):
 
 def _merge(pdfs: list[bytes]) -> bytes:
     """Handout and card in one PDF, for one Print button."""
-    writer = PdfWriter()
-    for pdf in pdfs:
-        writer.append(io.BytesIO(pdf))
-    out = io.BytesIO()
-    writer.write(out)
+    with pikepdf.open(io.BytesIO(pdfs[0])) as merged:
+        for pdf in pdfs[1:]:
+            with pikepdf.open(io.BytesIO(pdf)) as other:
+                merged.pages.extend(other.pages)
+        out = io.BytesIO()
+        merged.save(out, deterministic_id=True)
     return out.getvalue()
 
 
