@@ -7,6 +7,8 @@ process pool, or a Dask cluster), and writes each finished PDF atomically, updat
 manifest after every document so that it always matches the files on disk.
 """
 
+from __future__ import annotations
+
 import os
 import signal
 from collections.abc import Callable, Iterable
@@ -15,11 +17,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .compose import Job
+from typing import TYPE_CHECKING
+
 from .errors import HandoutsError
 from .fingerprint import input_hash, shared_inputs
 from .output import (Built, document_path, prune_manifest, read_manifest, sha256,
                      update_manifest, write_atomic)
+
+if TYPE_CHECKING:
+    from .compose import Job
 
 _PIPELINE = None
 # Long documents first, so that no worker is left alone with one at the end.
@@ -167,6 +173,40 @@ def _record(report: BatchReport, outcome: Outcome, on_outcome) -> None:
     on_outcome(outcome)
 
 
+@dataclass(frozen=True)
+class DrugRef:
+    id: str
+    path: Path
+
+
+@dataclass(frozen=True)
+class DocumentKey:
+    """The parts of a Job that decide its file name and its inputs, known without loading
+    any content: enough to tell that nothing needs building."""
+
+    drug: DrugRef
+    lang: str
+    kind: str
+    paper: str
+    stock: str
+    large_print: bool
+    pdfa: bool
+    count: int
+    allow_fallback: bool
+    clinic: None = None
+    slots: tuple = ()
+
+
+def all_unchanged(keys: list[DocumentKey], out_dir: Path) -> bool:
+    """True when every document is on disk, intact, with its current input hash."""
+    manifest = read_manifest(out_dir)
+    if not keys or len(manifest) < len(keys):
+        return False
+    shared = shared_inputs()
+    return all(_unchanged(out_dir, manifest.get(document_path(key)), input_hash(key, (), shared))
+               for key in keys)
+
+
 def _unchanged(out_dir: Path, entry: dict | None, digest: str) -> bool:
     if not entry or entry.get("input_hash") != digest or entry.get("status") != "built":
         return False
@@ -181,6 +221,7 @@ def _paper_of(job: Job) -> str:
 
 def warm_up(executor: Executor, drug, workers: int | None) -> None:
     """Render one small document in every worker, so the first request is fast."""
+    from .compose import Job
     job = Job(drug, "en", "card")
     futures = [executor.submit(_render_in_worker, job, ()) for _ in range(workers or os.cpu_count() or 1)]
     for future in futures:

@@ -18,7 +18,8 @@ from pathlib import Path
 import polib
 
 from . import __version__
-from .locations import TEMPLATES_DIR
+from .locations import (TEMPLATES_DIR, available_languages,  # noqa: F401 (re-exported)
+                        content_catalog_path, template_catalog_path)
 from .schema import Drug
 
 REVIEWER = "X-Clinical-Reviewer"
@@ -54,14 +55,6 @@ def translatable_strings(drug: Drug) -> list[tuple[str, str]]:
 
     walk(drug.model_dump(mode="json"), "")
     return found
-
-
-def content_catalog_path(drug_dir: Path, lang: str) -> Path:
-    return drug_dir / "locale" / f"{lang}.po"
-
-
-def template_catalog_path(lang: str, root: Path = TEMPLATE_CATALOGS) -> Path:
-    return root / lang / "LC_MESSAGES" / "messages.po"
 
 
 @dataclass
@@ -193,10 +186,3 @@ def load_translation(drug_dir: Path, drug: Drug, lang: str) -> Translation:
             strings[field_path] = entry.msgstr
             status.translated += 1
     return Translation(lang, strings, status, english)
-
-
-def available_languages(drug_dir: Path) -> list[str]:
-    """English plus every language with a content catalogue for this drug."""
-    from .languages import LANGUAGES, SOURCE_LANGUAGE
-    found = {p.stem for p in (drug_dir / "locale").glob("*.po")}
-    return [SOURCE_LANGUAGE] + [lang for lang in LANGUAGES if lang in found]

@@ -1,20 +1,21 @@
 """The command line: a thin layer that parses options and calls the pipeline."""
 
 import contextlib
+import os
 import sys
 from pathlib import Path
 
 import click
 
 from . import __version__
-from .catalogs import available_languages
-from .compose import Job
-from .content import DrugContent, discover, load_all, load_each
 from .documents import ALL_KINDS, KINDS, PAPERS
 from .errors import ContentError, HandoutsError
 from .languages import LANGUAGES, native_name
-from .locations import CONTENT_DIR, display_path
+from .locations import CONTENT_DIR, available_languages, discover, display_path
 from .stocks import STOCKS
+
+# Heavier modules (pydantic, Babel, Jinja, WeasyPrint) are imported inside the commands
+# that need them, so that a no-change rebuild answers in a fraction of a second.
 
 clinic_option = click.option(
     "--clinic", "clinic_path", type=click.Path(dir_okay=False, path_type=Path),
@@ -71,10 +72,26 @@ def build(drugs, all_drugs, langs, kinds, paper, stock, count, large_print, pdfa
 
     Documents whose inputs have not changed since the last build are skipped.
     """
-    from .batch import make_executor, run_batch   # WeasyPrint loads only when needed
+    from .batch import DocumentKey, DrugRef, all_unchanged, make_executor, run_batch
 
     selected = _select_drugs(drugs, all_drugs, content_dir)
     langs = _check_langs(langs)
+    if not force and not (clinic_path or os.environ.get("HANDOUTS_CLINIC")):
+        # Fast path: when every document is current, no content needs loading at all.
+        keys = [DocumentKey(DrugRef(drug_id, path), lang, kind, paper or "letter",
+                            stock or "us-business", large_print, pdfa, count or 0,
+                            allow_fallback)
+                for drug_id, path in discover(content_dir).items()
+                if selected is None or drug_id in selected
+                for lang in (langs or available_languages(path.parent))
+                for kind in (kinds or KINDS)]
+        if all_unchanged(keys, out_dir):
+            click.echo(f"{_plural(len(keys), 'document')}: 0 built, {len(keys)} unchanged, "
+                       f"0 failed; manifest: {display_path(out_dir / 'manifest.json')}")
+            return
+
+    from .compose import Job
+    from .content import load_each
     clinic = _clinic(clinic_path)
     paper = paper or (clinic.clinic.paper if clinic else "letter")
     stock = stock or (clinic.clinic.card_stock if clinic else "us-business")
@@ -138,6 +155,7 @@ def _progress(total: int):
 def check(drugs, strict, content_dir):
     """Validate content, templates and translations; exit 1 with the findings."""
     from .checks import check_all
+    from .content import load_all
 
     selected = _select_drugs(drugs, True, content_dir)
     report = check_all(load_all(content_dir, selected))
@@ -168,6 +186,8 @@ def sheet(cards, stock, paper, out_file, clinic_path, content_dir):
 
     Example: handouts sheet blinatumomab:en:4 blinatumomab:es:4 inotuzumab-ozogamicin:en:2
     """
+    from .compose import Job
+    from .content import load_all
     from .output import write_atomic
     from .pipeline import Pipeline
 
@@ -198,6 +218,7 @@ def sheet(cards, stock, paper, out_file, clinic_path, content_dir):
 def serve(host, port, workers, threads, clinic_path, content_dir):
     """Run the discharge web page and the HTTP API (waitress)."""
     from .batch import make_executor, warm_up
+    from .content import load_all
     from .web import create_app, serve as run_server
 
     clinic = _clinic(clinic_path)
@@ -211,6 +232,7 @@ def serve(host, port, workers, threads, clinic_path, content_dir):
 @content_option
 def list_drugs(content_dir):
     """List the drugs and their languages."""
+    from .content import load_all
     for drug in load_all(content_dir):
         click.echo(_describe(drug))
 
@@ -234,6 +256,7 @@ def update(drugs, langs, templates, content_dir):
     old English), removed strings become obsolete. Translations are never lost.
     """
     from .catalogs import content_catalog_path, translatable_strings, update_catalog
+    from .content import load_all
     from .template_strings import extract_messages, update_template_catalogs
 
     selected = _select_drugs(drugs, True, content_dir)
@@ -265,7 +288,7 @@ def _clinic(path: Path | None):
     return load_clinic(path) if path else None
 
 
-def _describe(drug: DrugContent) -> str:
+def _describe(drug) -> str:
     brands = ", ".join(sorted({b.name for b in drug.drug.names.brands}))
     langs = ", ".join(f"{lang} ({native_name(lang)})"
                       for lang in available_languages(drug.path.parent))

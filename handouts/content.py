@@ -7,7 +7,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from .errors import ContentError, HandoutsError, Problem
-from .locations import display_path
+from .locations import discover, display_path  # noqa: F401 (discover re-exported)
 from .schema import Drug
 from .yamlsource import FieldPath, Positions, format_path, load_yaml
 
@@ -23,15 +23,6 @@ class DrugContent:
     path: Path
     drug: Drug
     positions: Positions
-
-
-def discover(content_dir: Path) -> dict[str, Path]:
-    """Drug id -> drug.yaml for every drug folder under content_dir, sorted by id."""
-    if not content_dir.is_dir():
-        raise HandoutsError(f"content folder {display_path(content_dir)} does not exist; "
-                            "pass --content with a folder that holds <drug>/drug.yaml files")
-    found = {p.parent.name: p for p in content_dir.glob(f"*/{DRUG_FILE}")}
-    return dict(sorted(found.items()))
 
 
 def load_drug(drug_id: str, path: Path) -> DrugContent:

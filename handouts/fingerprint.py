@@ -11,10 +11,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from . import __version__
-from .catalogs import content_catalog_path
-from .compose import Job
-from .locations import FONTS_DIR, TEMPLATES_DIR
-from .template_strings import find_template_catalog
+from .locations import FONTS_DIR, TEMPLATES_DIR, content_catalog_path, find_template_catalog
 
 
 @cache
@@ -54,7 +51,7 @@ def shared_inputs(template_dirs: tuple[Path, ...] = ()) -> str:
     return digest.hexdigest()
 
 
-def input_hash(job: Job, template_dirs: tuple[Path, ...] = (), shared: str | None = None) -> str:
+def input_hash(job, template_dirs: tuple[Path, ...] = (), shared: str | None = None) -> str:
     digest = hashlib.sha256()
 
     def add(label: str, value: str) -> None:

@@ -2,8 +2,6 @@
 
 from functools import cache
 
-from babel import Locale
-
 SOURCE_LANGUAGE = "en"
 # BCP 47 tags, in the order of the CMS multi-language insert.
 LANGUAGES = ("en", "es", "zh-Hans", "tl", "fr", "vi", "de", "ko", "ru", "ar", "it", "pt",
@@ -11,7 +9,9 @@ LANGUAGES = ("en", "es", "zh-Hans", "tl", "fr", "vi", "de", "ko", "ru", "ar", "i
 
 
 @cache
-def locale(lang: str) -> Locale:
+def locale(lang: str):
+    """Babel's locale data for a tag (imported here, so the CLI starts fast)."""
+    from babel import Locale
     return Locale.parse(lang.replace("-", "_"))
 
 

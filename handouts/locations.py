@@ -19,3 +19,40 @@ def display_path(path: Path) -> str:
         return str(path.relative_to(Path.cwd()))
     except ValueError:
         return str(path)
+
+
+def discover(content_dir: Path) -> dict[str, Path]:
+    """Drug id -> drug.yaml for every drug folder under content_dir, sorted by id."""
+    from .errors import HandoutsError
+    if not content_dir.is_dir():
+        raise HandoutsError(f"content folder {display_path(content_dir)} does not exist; "
+                            "pass --content with a folder that holds <drug>/drug.yaml files")
+    found = {p.parent.name: p for p in content_dir.glob("*/drug.yaml")}
+    return dict(sorted(found.items()))
+
+
+def content_catalog_path(drug_dir: Path, lang: str) -> Path:
+    return drug_dir / "locale" / f"{lang}.po"
+
+
+def template_catalog_path(lang: str, root: Path | None = None) -> Path:
+    return (root or TEMPLATES_DIR / "locale") / lang / "LC_MESSAGES" / "messages.po"
+
+
+def find_template_catalog(lang: str, template_dirs: tuple[Path, ...] = ()) -> Path:
+    """The first ``locale/<lang>/LC_MESSAGES/messages.po`` along the template folders.
+
+    A clinic's override folder can so carry its own (for example reviewed) translations.
+    """
+    for folder in template_dirs:
+        path = template_catalog_path(lang, Path(folder) / "locale")
+        if path.exists():
+            return path
+    return template_catalog_path(lang)
+
+
+def available_languages(drug_dir: Path) -> list[str]:
+    """English plus every language with a content catalogue for this drug."""
+    from .languages import LANGUAGES, SOURCE_LANGUAGE
+    found = {p.stem for p in (drug_dir / "locale").glob("*.po")}
+    return [SOURCE_LANGUAGE] + [lang for lang in LANGUAGES if lang in found]

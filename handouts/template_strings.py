@@ -9,8 +9,8 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import write_po
 
-from .catalogs import (TEMPLATE_CATALOGS, TEMPLATE_POT, CatalogStatus, read_review,
-                       template_catalog_path, update_catalog)
+from .catalogs import TEMPLATE_POT, CatalogStatus, read_review, update_catalog
+from .locations import find_template_catalog, template_catalog_path
 from .locations import TEMPLATES_DIR
 
 _METHODS = [("**.html", "jinja2")]
@@ -48,18 +48,6 @@ class TemplateTranslation:
     lang: str
     strings: dict[tuple[str | None, str], str]
     status: CatalogStatus
-
-
-def find_template_catalog(lang: str, template_dirs: tuple[Path, ...] = ()) -> Path:
-    """The first ``locale/<lang>/LC_MESSAGES/messages.po`` along the template folders.
-
-    A clinic's override folder can so carry its own (for example reviewed) translations.
-    """
-    for folder in template_dirs:
-        path = template_catalog_path(lang, Path(folder) / "locale")
-        if path.exists():
-            return path
-    return template_catalog_path(lang, TEMPLATE_CATALOGS)
 
 
 def load_template_translation(lang: str, template_dirs: tuple[Path, ...] = ()) -> TemplateTranslation:
