@@ -9,6 +9,7 @@ manifest after every document so that it always matches the files on disk.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 from collections.abc import Callable, Iterable
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from .compose import Job
 
 _PIPELINE = None
+WORKER_TASKS = 200
 # Long documents first, so that no worker is left alone with one at the end.
 _COST = {"card-sheet": 0, "handout": 1, "card": 2}
 
@@ -128,7 +130,13 @@ def make_executor(spec: str | None, jobs: int | None) -> Executor:
         raise HandoutsError(f"unknown executor {spec!r}; use local or dask://HOST:PORT")
     if jobs == 1:
         return InlineExecutor()
-    return ProcessPoolExecutor(max_workers=jobs or os.cpu_count() or 1)
+    # WeasyPrint's native libraries grow by a few MB per hundred documents in a long-lived
+    # process, so each worker is replaced after WORKER_TASKS documents. Workers fork from a
+    # server that has already imported the pipeline, so a replacement starts at once.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["handouts.pipeline"])
+    return ProcessPoolExecutor(max_workers=jobs or os.cpu_count() or 1, mp_context=context,
+                               max_tasks_per_child=WORKER_TASKS)
 
 
 def run_batch(jobs: Iterable[Job], out_dir: Path, executor: Executor, *, force: bool = False,
