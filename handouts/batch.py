@@ -34,7 +34,7 @@ WORKER_TASKS = 200
 _COST = {"card-sheet": 0, "handout": 1, "card": 2}
 
 
-def _render_in_worker(job: Job, template_dirs: tuple[Path, ...]):
+def render_job(job: Job, template_dirs: tuple[Path, ...]):
     """Runs in a worker: returns (pdf bytes, pages, notes) or the error message."""
     global _PIPELINE
     if _PIPELINE is None:
@@ -153,7 +153,7 @@ def run_batch(jobs: Iterable[Job], out_dir: Path, executor: Executor, *, force: 
             if not force and _unchanged(out_dir, manifest.get(path), digest):
                 _record(report, Outcome(job, "unchanged", path), on_outcome)
                 continue
-            future = executor.submit(_render_in_worker, job, template_dirs)
+            future = executor.submit(render_job, job, template_dirs)
             pending[future] = (job, path, digest)
         for future in as_completed(list(pending)):
             if stop["requested"]:
@@ -231,6 +231,6 @@ def warm_up(executor: Executor, drug, workers: int | None) -> None:
     """Render one small document in every worker, so the first request is fast."""
     from .compose import Job
     job = Job(drug, "en", "card")
-    futures = [executor.submit(_render_in_worker, job, ()) for _ in range(workers or os.cpu_count() or 1)]
+    futures = [executor.submit(render_job, job, ()) for _ in range(workers or os.cpu_count() or 1)]
     for future in futures:
         future.result()

@@ -43,10 +43,10 @@ SECURITY_HEADERS = {
 
 def _render_documents(jobs: list[Job]):
     """Runs in a render worker: the PDFs of one request, in order, or an error message."""
-    from .batch import _render_in_worker
+    from .batch import render_job
     pdfs = []
     for job in jobs:
-        pdf, _, _, error = _render_in_worker(job, ())
+        pdf, _, _, error = render_job(job, ())
         if error:
             return None, error
         pdfs.append(pdf)
