@@ -109,7 +109,9 @@ def build(drugs, all_drugs, langs, kinds, paper, stock, count, large_print, pdfa
     executor = make_executor(executor_spec, workers)
     with _progress(len(jobs)) as show:
         report = run_batch(jobs, out_dir, executor, force=force, on_outcome=show)
-    executor.shutdown(wait=False, cancel_futures=True)
+    # Wait for the workers to leave: an exit with the pool still open can raise at
+    # interpreter shutdown (a closed wake-up pipe in concurrent.futures).
+    executor.shutdown(wait=True, cancel_futures=True)
     for outcome in report.failed:
         click.echo(f"FAILED {outcome.job.name}:\n  " + outcome.message.replace("\n", "\n  "),
                    err=True)
