@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from .errors import HandoutsError
 from .fingerprint import input_hash, shared_inputs
-from .output import (Built, document_path, prune_manifest, read_manifest, sha256,
+from .output import (Built, document_path, paper_of, prune_manifest, read_manifest, sha256,
                      update_manifest, write_atomic)
 
 if TYPE_CHECKING:
@@ -168,7 +168,7 @@ def run_batch(jobs: Iterable[Job], out_dir: Path, executor: Executor, *, force: 
                 _record(report, Outcome(job, "failed", path, error), on_outcome)
                 continue
             write_atomic(out_dir / path, pdf)
-            update_manifest(out_dir, [Built(job.drug.id, job.lang, job.kind, _paper_of(job),
+            update_manifest(out_dir, [Built(job.drug.id, job.lang, job.kind, paper_of(job),
                                             path, sha256(pdf), pages, input_hash=digest)])
             _record(report, Outcome(job, "built", path, notes=notes), on_outcome)
         for future in pending:
@@ -220,11 +220,6 @@ def _unchanged(out_dir: Path, entry: dict | None, digest: str) -> bool:
         return False
     target = out_dir / entry["path"]
     return target.is_file() and sha256(target.read_bytes()) == entry.get("sha256")
-
-
-def _paper_of(job: Job) -> str:
-    from .pipeline import paper_of
-    return paper_of(job)
 
 
 def warm_up(executor: Executor, drug, workers: int | None) -> None:

@@ -11,7 +11,8 @@ from . import __version__
 from .documents import ALL_KINDS, KINDS, PAPERS
 from .errors import ContentError, HandoutsError
 from .languages import LANGUAGES, native_name
-from .locations import CONTENT_DIR, available_languages, discover, display_path
+from .locations import (CLINIC_VARIABLE, CONTENT_DIR, available_languages, discover,
+                        display_path)
 from .stocks import STOCKS
 
 # Heavier modules (pydantic, Babel, Jinja, WeasyPrint) are imported inside the commands
@@ -76,7 +77,7 @@ def build(drugs, all_drugs, langs, kinds, paper, stock, count, large_print, pdfa
 
     selected = _select_drugs(drugs, all_drugs, content_dir)
     langs = _check_langs(langs)
-    if not force and not (clinic_path or os.environ.get("HANDOUTS_CLINIC")):
+    if not force and not (clinic_path or os.environ.get(CLINIC_VARIABLE)):
         # Fast path: when every document is current, no content needs loading at all.
         keys = [DocumentKey(DrugRef(drug_id, path), lang, kind, paper or "letter",
                             stock or "us-business", large_print, pdfa, count or 0,

@@ -13,12 +13,11 @@ from pydantic import AfterValidator, Field, StringConstraints, ValidationError
 from .content import schema_problem
 from .documents import PAPERS
 from .errors import ContentError, Problem
-from .locations import ROOT, display_path
+from .locations import CLINIC_VARIABLE, ROOT, display_path
 from .schema import HttpsUrl, Model, Text
 from .stocks import STOCKS
 from .yamlsource import load_yaml
 
-ENVIRONMENT_VARIABLE = "HANDOUTS_CLINIC"
 GUIDE = "the clinic settings section of README.md"
 _LOGO_TYPES = {".png": ("image/png", b"\x89PNG\r\n\x1a\n"), ".svg": ("image/svg+xml", None)}
 _MAX_LOGO_BYTES = 1_000_000
@@ -57,7 +56,7 @@ def find_settings(option: Path | None) -> Path | None:
     """--clinic wins, then $HANDOUTS_CLINIC; no settings is fine (blank lines to write on)."""
     if option:
         return option
-    value = os.environ.get(ENVIRONMENT_VARIABLE)
+    value = os.environ.get(CLINIC_VARIABLE)
     return Path(value) if value else None
 
 
@@ -65,7 +64,7 @@ def load_clinic(path: Path) -> ClinicSettings:
     filename = display_path(path)
     if not path.is_file():
         raise ContentError([Problem(filename, 1, 1, "", "clinic settings file not found; "
-                                    "check --clinic or $" + ENVIRONMENT_VARIABLE)],
+                                    "check --clinic or $" + CLINIC_VARIABLE)],
                            "the clinic settings")
     data, positions, problems = load_yaml(path)
     if not isinstance(data, dict):

@@ -104,8 +104,8 @@ def compose(job: Job, template_dirs: tuple[Path, ...] = ()) -> Composed:
     if job.kind == "handout":
         paper = PAPERS[job.paper]
         counter = _page_counter(localized)
-        css = "".join(f"@page {name} {{ size: {paper.css_size}; @bottom-right {{ content: "
-                      f"{counter} }} }}" for name in ("handout", "handout-large"))
+        css = (f"@page handout, handout-large {{ size: {paper.css_size}; "
+               f"@bottom-right {{ content: {counter} }} }}")
         return Composed(job, "handout.html", localized, context, Geometry(css), qr, paper=paper)
     stock = _stock(job)
     card = stock.card

@@ -11,7 +11,6 @@ from .locations import discover, display_path  # noqa: F401 (discover re-exporte
 from .schema import Drug
 from .yamlsource import FieldPath, Positions, format_path, load_yaml
 
-DRUG_FILE = "drug.yaml"
 DRUG_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 

@@ -10,6 +10,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CONTENT_DIR = ROOT / "content"
 TEMPLATES_DIR = ROOT / "templates"
 FONTS_DIR = ROOT / "fonts"
+DRUG_FILE = "drug.yaml"
+CLINIC_VARIABLE = "HANDOUTS_CLINIC"      # environment variable naming a clinic.yaml
 
 
 def display_path(path: Path) -> str:
@@ -27,7 +29,7 @@ def discover(content_dir: Path) -> dict[str, Path]:
     if not content_dir.is_dir():
         raise HandoutsError(f"content folder {display_path(content_dir)} does not exist; "
                             "pass --content with a folder that holds <drug>/drug.yaml files")
-    found = {p.parent.name: p for p in content_dir.glob("*/drug.yaml")}
+    found = {p.parent.name: p for p in content_dir.glob(f"*/{DRUG_FILE}")}
     return dict(sorted(found.items()))
 
 

@@ -11,6 +11,8 @@ import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from .stocks import STOCKS, sheet_for
+
 MANIFEST = "manifest.json"
 
 
@@ -39,6 +41,15 @@ def document_path(job) -> str:
     if job.pdfa:
         suffix += "-pdfa"
     return f"{job.drug.id}/{job.lang}/{job.kind}{suffix}.pdf"
+
+
+def paper_of(job) -> str:
+    """What the document is printed on: a paper size, or a card stock (and its sheet)."""
+    if job.kind == "handout":
+        return job.paper
+    if job.kind == "card":
+        return job.stock
+    return f"{job.stock}/{sheet_for(STOCKS[job.stock], job.paper).name}"
 
 
 def write_atomic(target: Path, data: bytes) -> None:

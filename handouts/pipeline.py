@@ -9,7 +9,6 @@ from pathlib import Path
 from .compose import Composed, Job, compose
 from .pdf import Renderer
 from .render_html import Environments, render_html
-from .stocks import STOCKS, sheet_for
 from .verify import (CARD_FONT_SIZES_PT, MIN_CARD_FONT_PT, CardOverflow, check_glyphs,
                      check_layout, check_pdf)
 
@@ -63,12 +62,3 @@ class Pipeline:
         pages = check_pdf(composed, pdf)
         return Rendered(composed.job, pdf, pages, tuple(notes),
                         composed.context.get("card_font_pt"))
-
-
-def paper_of(job: Job) -> str:
-    """What the document is printed on: a paper size, or a card stock (and its sheet)."""
-    if job.kind == "handout":
-        return job.paper
-    if job.kind == "card":
-        return job.stock
-    return f"{job.stock}/{sheet_for(STOCKS[job.stock], job.paper).name}"
