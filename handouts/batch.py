@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from multiprocessing import forkserver
 import signal
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
@@ -28,23 +29,35 @@ from .output import (Built, document_path, paper_of, prune_manifest, read_manife
 if TYPE_CHECKING:
     from .compose import Job
 
-_PIPELINE = None
+_PIPELINES = {}
 WORKER_TASKS = 200
 # Long documents first, so that no worker is left alone with one at the end.
 _COST = {"card-sheet": 0, "handout": 1, "card": 2}
+# Documents handed to a worker at once. They share a language, so its fonts are loaded
+# (and their subsetting tables built) in one worker rather than in every worker.
+GROUP_SIZE = 4
+
+
+def pipeline(template_dirs: tuple[Path, ...] = ()):
+    """This process's warm pipeline for these template folders, built on first use."""
+    if template_dirs not in _PIPELINES:
+        from .pipeline import Pipeline
+        _PIPELINES[template_dirs] = Pipeline(list(template_dirs))
+    return _PIPELINES[template_dirs]
 
 
 def render_job(job: Job, template_dirs: tuple[Path, ...]):
     """Runs in a worker: returns (pdf bytes, pages, notes) or the error message."""
-    global _PIPELINE
-    if _PIPELINE is None:
-        from .pipeline import Pipeline
-        _PIPELINE = Pipeline(list(template_dirs))
     try:
-        rendered = _PIPELINE.render(job)
+        rendered = pipeline(template_dirs).render(job)
     except HandoutsError as error:
         return None, 0, (), str(error)
     return rendered.pdf, rendered.pages, rendered.notes, ""
+
+
+def render_jobs(jobs: list[Job], template_dirs: tuple[Path, ...]) -> list[tuple]:
+    """Runs in a worker: render_job for each of a group of documents."""
+    return [render_job(job, template_dirs) for job in jobs]
 
 
 @dataclass
@@ -131,10 +144,12 @@ def make_executor(spec: str | None, jobs: int | None) -> Executor:
     if jobs == 1:
         return InlineExecutor()
     # WeasyPrint's native libraries grow by a few MB per hundred documents in a long-lived
-    # process, so each worker is replaced after WORKER_TASKS documents. Workers fork from a
-    # server that has already imported the pipeline, so a replacement starts at once.
+    # process, so each worker is replaced after WORKER_TASKS tasks. Workers fork from a
+    # server that has already built the pipeline (handouts/warm.py), so a replacement starts
+    # at once. The server is started now, to warm up while the caller loads content.
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["handouts.pipeline"])
+    context.set_forkserver_preload(["handouts.warm"])
+    forkserver.ensure_running()
     return ProcessPoolExecutor(max_workers=jobs or os.cpu_count() or 1, mp_context=context,
                                max_tasks_per_child=WORKER_TASKS)
 
@@ -145,35 +160,56 @@ def run_batch(jobs: Iterable[Job], out_dir: Path, executor: Executor, *, force: 
     report = BatchReport()
     manifest = read_manifest(out_dir)
     shared = shared_inputs(template_dirs)
+    to_build = []
+    for job in jobs:
+        path = document_path(job)
+        digest = input_hash(job, template_dirs, shared)
+        if not force and _unchanged(out_dir, manifest.get(path), digest):
+            _record(report, Outcome(job, "unchanged", path), on_outcome)
+        else:
+            to_build.append((job, path, digest))
     pending = {}
     with _stop_on_signals() as stop:
-        for job in sorted(jobs, key=lambda job: _COST.get(job.kind, 0)):
-            path = document_path(job)
-            digest = input_hash(job, template_dirs, shared)
-            if not force and _unchanged(out_dir, manifest.get(path), digest):
-                _record(report, Outcome(job, "unchanged", path), on_outcome)
-                continue
-            future = executor.submit(render_job, job, template_dirs)
-            pending[future] = (job, path, digest)
+        for group in _groups(to_build):
+            future = executor.submit(render_jobs, [job for job, _, _ in group], template_dirs)
+            pending[future] = group
         for future in as_completed(list(pending)):
-            if stop["requested"]:
-                report.interrupted = True
+            group = pending.pop(future)
+            for (job, path, digest), result in zip(group, future.result()):
+                if stop["requested"]:
+                    report.interrupted = True
+                    break
+                _write(report, out_dir, job, path, digest, result, on_outcome)
+            if report.interrupted:
                 break
-            job, path, digest = pending.pop(future)
-            pdf, pages, notes, error = future.result()
-            if error:
-                # A failed document must not leave an older copy to be printed.
-                (out_dir / path).unlink(missing_ok=True)
-                prune_manifest(out_dir)
-                _record(report, Outcome(job, "failed", path, error), on_outcome)
-                continue
-            write_atomic(out_dir / path, pdf)
-            update_manifest(out_dir, [Built(job.drug.id, job.lang, job.kind, paper_of(job),
-                                            path, sha256(pdf), pages, input_hash=digest)])
-            _record(report, Outcome(job, "built", path, notes=notes), on_outcome)
         for future in pending:
             future.cancel()
     return report
+
+
+def _groups(to_build: list[tuple]) -> list[list[tuple]]:
+    """Documents in groups of up to GROUP_SIZE that share a language, long ones first."""
+    by_language = {}
+    for item in sorted(to_build, key=lambda item: _COST.get(item[0].kind, 0)):
+        by_language.setdefault(item[0].lang, []).append(item)
+    groups = [items[i:i + GROUP_SIZE] for items in by_language.values()
+              for i in range(0, len(items), GROUP_SIZE)]
+    return sorted(groups, key=lambda group: _COST.get(group[0][0].kind, 0))
+
+
+def _write(report: BatchReport, out_dir: Path, job: Job, path: str, digest: str, result,
+           on_outcome) -> None:
+    pdf, pages, notes, error = result
+    if error:
+        # A failed document must not leave an older copy to be printed.
+        (out_dir / path).unlink(missing_ok=True)
+        prune_manifest(out_dir)
+        _record(report, Outcome(job, "failed", path, error), on_outcome)
+        return
+    write_atomic(out_dir / path, pdf)
+    update_manifest(out_dir, [Built(job.drug.id, job.lang, job.kind, paper_of(job), path,
+                                    sha256(pdf), pages, input_hash=digest)])
+    _record(report, Outcome(job, "built", path, notes=notes), on_outcome)
 
 
 def _record(report: BatchReport, outcome: Outcome, on_outcome) -> None:

@@ -50,9 +50,13 @@ def coverage(lang: str) -> frozenset[int]:
     return frozenset.union(*families)
 
 
+@cache
+def _drawable(lang: str) -> frozenset[str]:
+    return frozenset(map(chr, coverage(lang) | _IGNORED))
+
+
 def missing_characters(text: str, lang: str) -> list[str]:
-    covered = coverage(lang)
-    return sorted({ch for ch in text if ord(ch) not in _IGNORED and ord(ch) not in covered})
+    return sorted(set(text) - _drawable(lang))
 
 
 @cache

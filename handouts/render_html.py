@@ -10,11 +10,28 @@ from .locations import TEMPLATES_DIR
 from .template_strings import TemplateTranslation
 
 
+class SharedBytecode(jinja2.BytecodeCache):
+    """Compiled templates, shared by the environments of every language: the source is the
+    same, only the translations differ, so each template is compiled once per process."""
+
+    def __init__(self):
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if bucket.key in self._code:
+            bucket.bytecode_from_string(self._code[bucket.key])
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
 def make_environment(template_dirs: tuple[Path, ...] = (),
-                     translation: TemplateTranslation | None = None) -> jinja2.Environment:
+                     translation: TemplateTranslation | None = None,
+                     bytecode: SharedBytecode | None = None) -> jinja2.Environment:
     """Templates are looked up in order, so a clinic's override folder can come first."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([*template_dirs, TEMPLATES_DIR]),
+        bytecode_cache=bytecode,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         extensions=["jinja2.ext.i18n"],
@@ -44,11 +61,20 @@ class Environments:
     def __init__(self, template_dirs: list[Path] | None = None):
         self.template_dirs = tuple(template_dirs or ())
         self._by_lang: dict[str, jinja2.Environment] = {}
+        self._bytecode = SharedBytecode()
 
     def get(self, lang: str, translation: TemplateTranslation | None) -> jinja2.Environment:
         if lang not in self._by_lang:
-            self._by_lang[lang] = make_environment(self.template_dirs, translation)
+            self._by_lang[lang] = make_environment(self.template_dirs, translation,
+                                                   self._bytecode)
         return self._by_lang[lang]
+
+    def compile_all(self) -> None:
+        """Compile every print template now (a worker server does, before it forks)."""
+        env = self.get("en", None)
+        for name in env.list_templates(filter_func=lambda name: name.endswith(".html")
+                                       and not name.startswith("web/")):
+            env.get_template(name)
 
 
 def render_html(environments: Environments, composed: Composed) -> tuple[str, list]:
