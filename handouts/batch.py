@@ -11,20 +11,20 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from multiprocessing import forkserver
 import signal
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from multiprocessing import forkserver
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from .errors import HandoutsError
 from .fingerprint import input_hash, shared_inputs
 from .output import (Built, document_path, paper_of, prune_manifest, read_manifest, sha256,
                      update_manifest, write_atomic)
+from .uptodate import unchanged
 
 if TYPE_CHECKING:
     from .compose import Job
@@ -164,7 +164,7 @@ def run_batch(jobs: Iterable[Job], out_dir: Path, executor: Executor, *, force: 
     for job in jobs:
         path = document_path(job)
         digest = input_hash(job, template_dirs, shared)
-        if not force and _unchanged(out_dir, manifest.get(path), digest):
+        if not force and unchanged(out_dir, manifest.get(path), digest):
             _record(report, Outcome(job, "unchanged", path), on_outcome)
         else:
             to_build.append((job, path, digest))
@@ -215,47 +215,6 @@ def _write(report: BatchReport, out_dir: Path, job: Job, path: str, digest: str,
 def _record(report: BatchReport, outcome: Outcome, on_outcome) -> None:
     report.outcomes.append(outcome)
     on_outcome(outcome)
-
-
-@dataclass(frozen=True)
-class DrugRef:
-    id: str
-    path: Path
-
-
-@dataclass(frozen=True)
-class DocumentKey:
-    """The parts of a Job that decide its file name and its inputs, known without loading
-    any content: enough to tell that nothing needs building."""
-
-    drug: DrugRef
-    lang: str
-    kind: str
-    paper: str
-    stock: str
-    large_print: bool
-    pdfa: bool
-    count: int
-    allow_fallback: bool
-    clinic: None = None
-    slots: tuple = ()
-
-
-def all_unchanged(keys: list[DocumentKey], out_dir: Path) -> bool:
-    """True when every document is on disk, intact, with its current input hash."""
-    manifest = read_manifest(out_dir)
-    if not keys or len(manifest) < len(keys):
-        return False
-    shared = shared_inputs()
-    return all(_unchanged(out_dir, manifest.get(document_path(key)), input_hash(key, (), shared))
-               for key in keys)
-
-
-def _unchanged(out_dir: Path, entry: dict | None, digest: str) -> bool:
-    if not entry or entry.get("input_hash") != digest or entry.get("status") != "built":
-        return False
-    target = out_dir / entry["path"]
-    return target.is_file() and sha256(target.read_bytes()) == entry.get("sha256")
 
 
 def warm_up(executor: Executor, drug, workers: int | None) -> None:

@@ -73,7 +73,7 @@ def build(drugs, all_drugs, langs, kinds, paper, stock, count, large_print, pdfa
 
     Documents whose inputs have not changed since the last build are skipped.
     """
-    from .batch import DocumentKey, DrugRef, all_unchanged, make_executor
+    from .uptodate import DocumentKey, DrugRef, all_unchanged
 
     selected = _select_drugs(drugs, all_drugs, content_dir)
     langs = _check_langs(langs)
@@ -91,12 +91,28 @@ def build(drugs, all_drugs, langs, kinds, paper, stock, count, large_print, pdfa
                        f"0 failed; manifest: {display_path(out_dir / 'manifest.json')}")
             return
 
+    from .batch import make_executor, run_batch
+    from .compose import Job
+    from .content import load_each
     # Started first: the workers warm up while the content loads.
     executor = make_executor(executor_spec, workers)
     try:
-        report, broken = _build_catalogue(executor, selected, langs, kinds, paper, stock,
-                                          count, large_print, pdfa, allow_fallback, out_dir,
-                                          force, clinic_path, content_dir)
+        clinic = _clinic(clinic_path)
+        paper = paper or (clinic.clinic.paper if clinic else "letter")
+        stock = stock or (clinic.clinic.card_stock if clinic else "us-business")
+        # A drug whose content is broken is reported; the other drugs are still built.
+        loaded, broken = load_each(content_dir, selected)
+        if broken and not loaded:
+            raise ContentError(broken)
+        for problem in broken:
+            click.echo(str(problem), err=True)
+        jobs = [Job(drug, lang, kind, paper, allow_fallback, stock, large_print, pdfa,
+                    count or 0, clinic)
+                for drug in loaded
+                for lang in (langs or available_languages(drug.path.parent))
+                for kind in (kinds or KINDS)]
+        with _progress(len(jobs)) as show:
+            report = run_batch(jobs, out_dir, executor, force=force, on_outcome=show)
     finally:
         # Wait for the workers to leave: an exit with the pool still open can raise at
         # interpreter shutdown (a closed wake-up pipe in concurrent.futures).
@@ -121,30 +137,6 @@ def build(drugs, all_drugs, langs, kinds, paper, stock, count, large_print, pdfa
                 f"{_plural(len(report.failed), 'document')} not built" if report.failed else "",
                 f"{_plural(drugs_failed, 'drug')} with broken content" if broken else "")
                 if part) + "; see above")
-
-
-def _build_catalogue(executor, selected, langs, kinds, paper, stock, count, large_print, pdfa,
-                     allow_fallback, out_dir, force, clinic_path, content_dir):
-    """Load the content and run the batch: the report and the drugs that failed to load."""
-    from .batch import run_batch
-    from .compose import Job
-    from .content import load_each
-    clinic = _clinic(clinic_path)
-    paper = paper or (clinic.clinic.paper if clinic else "letter")
-    stock = stock or (clinic.clinic.card_stock if clinic else "us-business")
-    # A drug whose content is broken is reported; the other drugs are still built.
-    loaded, broken = load_each(content_dir, selected)
-    if broken and not loaded:
-        raise ContentError(broken)
-    for problem in broken:
-        click.echo(str(problem), err=True)
-    jobs = [Job(drug, lang, kind, paper, allow_fallback, stock, large_print, pdfa,
-                count or 0, clinic)
-            for drug in loaded
-            for lang in (langs or available_languages(drug.path.parent))
-            for kind in (kinds or KINDS)]
-    with _progress(len(jobs)) as show:
-        return run_batch(jobs, out_dir, executor, force=force, on_outcome=show), broken
 
 
 @contextlib.contextmanager
