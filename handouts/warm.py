@@ -5,6 +5,16 @@ worker, starts with the modules imported, the fonts registered, the stylesheet p
 the templates compiled.
 """
 
+import gc
+
 from .batch import pipeline
 
 pipeline().environments.compile_all()
+
+# What is loaded now lives as long as the worker: frozen, the collector never scans it
+# again (and does not copy its pages after the fork). A render makes some hundred thousand
+# short-lived objects, so young collections are made rarer: about 7 % of render time went
+# to the collector with the default thresholds, about 2 % with these.
+gc.collect()
+gc.freeze()
+gc.set_threshold(10_000, 50, 1_000)
