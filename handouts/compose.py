@@ -86,14 +86,20 @@ class Composed:
 
 
 class FieldMarker:
-    """``{{ field("path") }}`` in a template: names the field, marks English fallbacks."""
+    """``{{ field("path") }}`` in a template: marks English fallbacks and, on cards, names
+    the field, so that the fit check (verify.py) can say which text does not fit.
 
-    def __init__(self, fallback: frozenset[str]):
+    Handouts have no such check, and leave the names out: WeasyPrint's HTML parser reads
+    attribute values a character at a time, and they were half of a handout's parse time.
+    """
+
+    def __init__(self, fallback: frozenset[str], named: bool):
         self.fallback = fallback
+        self.named = named
 
     def __call__(self, path: str) -> Markup:
-        marked = Markup(' lang="en" class="fallback"') if path in self.fallback else ""
-        return Markup(' data-field="{}"').format(path) + marked
+        marked = Markup(' lang="en" class="fallback"') if path in self.fallback else Markup()
+        return (Markup(' data-field="{}"').format(path) if self.named else Markup()) + marked
 
 
 def compose(job: Job, template_dirs: tuple[Path, ...] = ()) -> Composed:
@@ -194,7 +200,7 @@ def _context(job: Job, localized: Localized) -> tuple[dict, QRCode]:
         "dir": direction(job.lang),
         "draft": localized.draft,
         "fallback_fields": localized.fallback_fields,
-        "field": FieldMarker(localized.fallback_fields),
+        "field": FieldMarker(localized.fallback_fields, named=job.kind != "handout"),
         "drug": drug,
         "drug_id": job.drug.id,
         "display_name": display_name,
