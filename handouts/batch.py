@@ -143,10 +143,11 @@ def make_executor(spec: str | None, jobs: int | None) -> Executor:
         raise HandoutsError(f"unknown executor {spec!r}; use local or dask://HOST:PORT")
     if jobs == 1:
         return InlineExecutor()
-    # WeasyPrint's native libraries grow by a few MB per hundred documents in a long-lived
-    # process, so each worker is replaced after WORKER_TASKS tasks. Workers fork from a
-    # server that has already built the pipeline (handouts/warm.py), so a replacement starts
-    # at once. The server is started now, to warm up while the caller loads content.
+    # Each worker is replaced after WORKER_TASKS tasks: a bound on whatever WeasyPrint's
+    # native libraries keep in a long-lived process (a few per cent over 500 renders, see
+    # scripts/benchmark.py). Workers fork from a server that has already built the pipeline
+    # (handouts/warm.py), so a replacement starts at once. The server is started now, to
+    # warm up while the caller loads content.
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["handouts.warm"])
     forkserver.ensure_running()

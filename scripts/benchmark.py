@@ -1,11 +1,12 @@
 """Benchmark: how fast the sample catalogue builds, against two other ways to make the
 same PDFs. Prints one Markdown table, all figures from this one run.
 
-    .venv/bin/python scripts/benchmark.py [--renders 500]
+    .venv/bin/python scripts/benchmark.py [--renders 500] [--rounds 3]
 
 Measured:
-- cold full build of the catalogue (`handouts build --all`, a fresh output folder), its
-  no-change rebuild, and the rebuild after one drug's English changed;
+- cold full build of the catalogue (`handouts build --all`, a fresh output folder), taking
+  turns with (a) and (b) below for a few rounds; its no-change rebuild, and the rebuild
+  after one drug's English changed;
 - warm render time per document in one long-lived pipeline;
 - memory of one worker across many renders (peak, and growth after warm-up);
 - the same documents made (a) by the `weasyprint` command line, once per document, and
@@ -51,18 +52,21 @@ def cli(*args) -> list[str]:
     return [sys.executable, "-m", "handouts", *map(str, args)]
 
 
-def catalogue_builds(work: Path) -> dict:
-    content = work / "content"
-    shutil.copytree(CONTENT_DIR, content)
-    out = work / "dist"
-    cold = timed(cli("build", "--all", "--content", content, "--out", out), cwd=ROOT)
-    count = len(list(out.rglob("*.pdf")))
-    unchanged = timed(cli("build", "--all", "--content", content, "--out", out), cwd=ROOT)
+def cold_build(content: Path, out: Path) -> tuple[float, int]:
+    shutil.rmtree(out, ignore_errors=True)
+    seconds = timed(cli("build", "--all", "--content", content, "--out", out), cwd=ROOT)
+    return seconds, len(list(out.rglob("*.pdf")))
+
+
+def rebuilds(content: Path, out: Path, repeat: int = 5) -> dict:
+    unchanged = statistics.median(
+        timed(cli("build", "--all", "--content", content, "--out", out), cwd=ROOT)
+        for _ in range(repeat))
     drug = content / "blinatumomab" / "drug.yaml"
     drug.write_text(drug.read_text().replace("last_reviewed: 2026-11-22",
                                              "last_reviewed: 2026-11-23"))
     one_drug = timed(cli("build", "--all", "--content", content, "--out", out), cwd=ROOT)
-    return {"documents": count, "cold": cold, "unchanged": unchanged, "one_drug": one_drug}
+    return {"unchanged": unchanged, "one_drug": one_drug}
 
 
 def all_jobs() -> list[Job]:
@@ -139,7 +143,7 @@ def write_html(work: Path) -> list[tuple[Job, Path, str]]:
 
 def weasyprint_cli(documents, work: Path) -> float:
     out = work / "cli"
-    out.mkdir()
+    out.mkdir(exist_ok=True)
     env = {**os.environ}            # the same locked fontconfig as handouts uses
     from handouts.fontlock import lock_fonts
     env["FONTCONFIG_FILE"] = str(lock_fonts())
@@ -160,7 +164,7 @@ def chromium(documents, work: Path) -> float | str:
     except ImportError:
         return "not measured: the playwright package is not installed"
     out = work / "chromium"
-    out.mkdir()
+    out.mkdir(exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
@@ -196,37 +200,50 @@ def machine() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--renders", type=int, default=500)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
-        builds = catalogue_builds(work)
+        content = work / "content"
+        shutil.copytree(CONTENT_DIR, content)
+        documents = write_html(work)
+        # The three ways of making the catalogue take turns, round after round, so that a
+        # shared machine's changing speed falls on all of them alike; medians are reported.
+        cold, cli_runs, chrome_runs = [], [], []
+        for _ in range(args.rounds):
+            seconds, n = cold_build(content, work / "dist")
+            cold.append(seconds)
+            cli_runs.append(weasyprint_cli(documents, work))
+            chrome_runs.append(chromium(documents, work))
+        builds = rebuilds(content, work / "dist")
         warm = warm_renders()
         memory = worker_memory(args.renders)
-        documents = write_html(work)
-        cli_seconds = weasyprint_cli(documents, work)
-        chrome = chromium(documents, work)
-    n = builds["documents"]
-    rate = n / builds["cold"]
+    cold_s, cli_s = statistics.median(cold), statistics.median(cli_runs)
+    spread = f"rounds {min(cold):.1f}-{max(cold):.1f} s"
     rows = [
-        ("Cold full build, `handouts build --all` (2 workers)",
-         f"{builds['cold']:.1f} s for {n} documents ({rate:.1f} documents/s)"),
-        ("No-change rebuild", f"{builds['unchanged']:.2f} s "
-                              f"({builds['cold'] / builds['unchanged']:.0f}x faster than cold)"),
+        (f"Cold full build, `handouts build --all` (2 workers), median of {args.rounds}",
+         f"{cold_s:.1f} s for {n} documents ({n / cold_s:.1f} documents/s; {spread})"),
+        ("No-change rebuild, median of 5", f"{builds['unchanged']:.2f} s "
+                                           f"({cold_s / builds['unchanged']:.0f}x faster than cold)"),
         ("Rebuild after one drug's English changed", f"{builds['one_drug']:.1f} s"),
     ]
     rows += [(f"Warm render, {name}", f"{seconds * 1000:.0f} ms") for name, seconds in warm.items()]
     rows.append((f"Worker memory over {memory['renders']} renders",
                  f"{memory['warm']:.0f} MB after one pass, peak {memory['peak']:.0f} MB, "
                  f"{memory['growth'] * 100:+.1f} % by the last render"))
-    rows.append((f"(a) `weasyprint` command line, once per document ({len(documents)})",
-                 f"{cli_seconds:.1f} s ({len(documents) / cli_seconds:.2f} documents/s); "
-                 f"handouts is {cli_seconds / builds['cold']:.1f}x faster"))
-    if isinstance(chrome, str):
-        rows.append(("(b) warm headless Chromium, Playwright page.pdf()", chrome))
+    rows.append((f"(a) `weasyprint` command line, once per document ({len(documents)}), "
+                 f"median of {args.rounds}",
+                 f"{cli_s:.1f} s ({len(documents) / cli_s:.2f} documents/s; rounds "
+                 f"{min(cli_runs):.1f}-{max(cli_runs):.1f} s); handouts is "
+                 f"{cli_s / cold_s:.1f}x faster"))
+    if isinstance(chrome_runs[0], str):
+        rows.append(("(b) warm headless Chromium, Playwright page.pdf()", chrome_runs[0]))
     else:
-        rows.append((f"(b) warm headless Chromium, Playwright page.pdf(), one at a time",
+        chrome = statistics.median(chrome_runs)
+        rows.append((f"(b) warm headless Chromium, Playwright page.pdf(), one at a time, "
+                     f"median of {args.rounds}",
                      f"{chrome:.1f} s ({len(documents) / chrome:.1f} documents/s); handouts "
-                     f"runs at {chrome / builds['cold']:.2f}x its speed"))
+                     f"runs at {chrome / cold_s:.2f}x its speed"))
     print(f"Machine: {machine()}\n")
     print("| measure | result |\n|---|---|")
     for name, value in rows:
