@@ -149,7 +149,8 @@ def weasyprint_cli(documents, work: Path) -> float:
     env["FONTCONFIG_FILE"] = str(lock_fonts())
     start = time.perf_counter()
     for job, path, _ in documents:
-        variant = ["--pdf-variant", "pdf/ua-1"] if job.kind == "handout" else []
+        # The same output as handouts: handouts PDF/UA-1, cards tagged.
+        variant = ["--pdf-variant", "pdf/ua-1"] if job.kind == "handout" else ["--pdf-tags"]
         subprocess.run([sys.executable, "-m", "weasyprint", *variant, str(path),
                         str(out / (path.stem + ".pdf"))], check=True, capture_output=True,
                        env=env)
