@@ -189,13 +189,23 @@ def run_batch(jobs: Iterable[Job], out_dir: Path, executor: Executor, *, force: 
 
 
 def _groups(to_build: list[tuple]) -> list[list[tuple]]:
-    """Documents in groups of up to GROUP_SIZE that share a language, long ones first."""
+    """Documents in groups of up to GROUP_SIZE that share a language, slow ones first, so
+    that the last groups are quick ones and no worker waits long for another at the end.
+
+    Slow means a longer kind of document, then a language set in two font families (its
+    text runs through font fallback, and the CJK fonts are large).
+    """
+    from .fonts import STACKS
+
+    def cost(item) -> tuple[int, int]:
+        return _COST.get(item[0].kind, 0), -len(STACKS.get(item[0].lang, ()))
+
     by_language = {}
-    for item in sorted(to_build, key=lambda item: _COST.get(item[0].kind, 0)):
+    for item in sorted(to_build, key=cost):
         by_language.setdefault(item[0].lang, []).append(item)
     groups = [items[i:i + GROUP_SIZE] for items in by_language.values()
               for i in range(0, len(items), GROUP_SIZE)]
-    return sorted(groups, key=lambda group: _COST.get(group[0][0].kind, 0))
+    return sorted(groups, key=lambda group: cost(group[0]))
 
 
 def _write(report: BatchReport, out_dir: Path, job: Job, path: str, digest: str, result,
