@@ -16,6 +16,7 @@ from pydantic import ValidationError
 import pikepdf
 from werkzeug.exceptions import HTTPException
 
+from .batch import render_jobs
 from .catalogs import available_languages, load_translation
 from .clinic import ClinicSettings
 from .compose import Job, Personal
@@ -39,18 +40,6 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
     "Pragma": "no-cache",
 }
-
-
-def _render_documents(jobs: list[Job]):
-    """Runs in a render worker: the PDFs of one request, in order, or an error message."""
-    from .batch import render_job
-    pdfs = []
-    for job in jobs:
-        pdf, _, _, error = render_job(job, ())
-        if error:
-            return None, error
-        pdfs.append(pdf)
-    return pdfs, ""
 
 
 def create_app(content_dir: Path, executor: Executor, clinic: ClinicSettings | None = None
@@ -127,10 +116,12 @@ def create_app(content_dir: Path, executor: Executor, clinic: ClinicSettings | N
                     large_print=wanted.large_print, clinic=clinic, personal=personal)
                 for kind in wanted.kinds]
         start = time.perf_counter()
-        pdfs, error = executor.submit(_render_documents, jobs).result()
+        results = executor.submit(render_jobs, jobs, ()).result()
+        error = next((error for _, _, _, error in results if error), "")
         if error:
             # The pipeline's messages name fields and characters, never patient data.
             return _error(error, 422)
+        pdfs = [pdf for pdf, _, _, _ in results]
         log.info("rendered %s/%s %s in %.0f ms", drug.id, wanted.lang, "+".join(wanted.kinds),
                  (time.perf_counter() - start) * 1000)
         pdf = pdfs[0] if len(pdfs) == 1 else _merge(pdfs)
