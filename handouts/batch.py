@@ -36,6 +36,7 @@ _COST = {"card-sheet": 0, "handout": 1, "card": 2}
 # Documents handed to a worker at once. They share a language, so its fonts are loaded
 # (and their subsetting tables built) in one worker rather than in every worker.
 GROUP_SIZE = 4
+TAIL_FRACTION = 4
 
 
 def pipeline(template_dirs: tuple[Path, ...] = ()):
@@ -193,7 +194,9 @@ def _groups(to_build: list[tuple]) -> list[list[tuple]]:
     that the last groups are quick ones and no worker waits long for another at the end.
 
     Slow means a longer kind of document, then a language set in two font families (its
-    text runs through font fallback, and the CJK fonts are large).
+    text runs through font fallback, and the CJK fonts are large). The last quarter of the
+    groups is handed out one document at a time, longest first: a worker that finishes
+    early takes the next one instead of idling while another renders a whole group.
     """
     from .fonts import STACKS
 
@@ -205,7 +208,10 @@ def _groups(to_build: list[tuple]) -> list[list[tuple]]:
         by_language.setdefault(item[0].lang, []).append(item)
     groups = [items[i:i + GROUP_SIZE] for items in by_language.values()
               for i in range(0, len(items), GROUP_SIZE)]
-    return sorted(groups, key=lambda group: cost(group[0]))
+    groups.sort(key=lambda group: cost(group[0]))
+    head = groups[:len(groups) - len(groups) // TAIL_FRACTION]
+    tail = sorted((item for group in groups[len(head):] for item in group), key=cost)
+    return head + [[item] for item in tail]
 
 
 def _write(report: BatchReport, out_dir: Path, job: Job, path: str, digest: str, result,

@@ -92,11 +92,11 @@ def build(drugs, all_drugs, langs, kinds, paper, stock, count, large_print, pdfa
             return
 
     from .batch import make_executor, run_batch
-    from .compose import Job
-    from .content import load_each
-    # Started first: the workers warm up while the content loads.
+    # Started first: the workers warm up while this process imports and loads the content.
     executor = make_executor(executor_spec, workers)
     try:
+        from .compose import Job
+        from .content import load_each
         clinic = _clinic(clinic_path)
         paper = paper or (clinic.clinic.paper if clinic else "letter")
         stock = stock or (clinic.clinic.card_stock if clinic else "us-business")

@@ -11,10 +11,12 @@ import time
 import pytest
 from pypdf import PdfReader
 
-from handouts.batch import make_executor, run_batch
+from handouts.batch import _groups, make_executor, run_batch
+from handouts.catalogs import available_languages
 from handouts.compose import Job
 from handouts.content import load_all
 from handouts.documents import KINDS
+from handouts.fonts import STACKS
 from handouts.locations import CONTENT_DIR, ROOT
 
 from .conftest import FIXTURES, edit_field, run_cli
@@ -118,3 +120,22 @@ def test_dask_executor_builds_the_same_bytes(tmp_path, drugs):
     assert _pdfs_on_disk(local_out) == _pdfs_on_disk(dask_out)
     for path in _pdfs_on_disk(local_out):
         assert (local_out / path).read_bytes() == (dask_out / path).read_bytes(), path
+
+
+def test_every_document_is_handed_out_once_slow_groups_first(drugs):
+    jobs = [(Job(drug, lang, kind), None, None) for drug in drugs
+            for lang in available_languages(drug.path.parent) for kind in KINDS]
+    groups = _groups(jobs)
+    handed_out = [job.name for group in groups for job, _, _ in group]
+    assert sorted(handed_out) == sorted(job.name for job, _, _ in jobs)
+    # Every group shares one language; handouts in the languages with the most font
+    # families (the slowest) come first.
+    assert all(len({job.lang for job, _, _ in group}) == 1 for group in groups)
+    first = groups[0][0][0]
+    assert first.kind == "handout"
+    assert len(STACKS[first.lang]) == max(len(STACKS[job.lang]) for job, _, _ in jobs)
+    # The tail is single documents, handouts before cards, so no worker idles at the end.
+    tail = [group for group in groups if len(group) == 1]
+    assert len(tail) >= len(jobs) // 8
+    assert [group[0][0].kind for group in tail] == sorted(
+        (group[0][0].kind for group in tail), key=lambda kind: kind != "handout")
