@@ -106,7 +106,9 @@ class FieldMarker:
         span has something to say. Every inline box costs WeasyPrint layout time; bare spans
         around list text took a tenth of a handout's layout."""
         attributes = self(path)
-        return Markup("<span{}>{}</span>").format(attributes, value) if attributes else escape(value)
+        if not attributes:
+            return escape(value)
+        return Markup("<span{}>{}</span>").format(attributes, value)
 
 
 def compose(job: Job, template_dirs: tuple[Path, ...] = ()) -> Composed:
