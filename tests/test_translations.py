@@ -17,6 +17,7 @@ from handouts.content import load_all
 from handouts.errors import RenderError
 from handouts.fonts import bundled_postscript_names
 from handouts.languages import LANGUAGES
+from handouts.localize import localize
 from handouts.locations import CONTENT_DIR, TEMPLATES_DIR
 from handouts.verify import embedded_font_names
 
@@ -133,6 +134,22 @@ def test_arabic_handout_runs_right_to_left(every_language):
     assert min(box[0] for box in title) > width / 2
     english, _ = _char_boxes(every_language[("blinatumomab", "en", "handout")])
     assert min(box[0] for c, box, _ in english[:12] if c.isalpha()) < 0.75 * 72 + 2
+
+
+@pytest.mark.parametrize("lang, first_side", [("en", "left"), ("ar", "right")])
+def test_two_column_lists_run_in_the_writing_direction(every_language, drugs, lang, first_side):
+    # The first two symptoms of the first boxed warning share a row; the first one is on
+    # the side where lines start.
+    drug = next(d for d in drugs if d.id == "blinatumomab")
+    symptoms = localize(drug, lang).drug.boxed_warnings[0].symptoms[:2]
+    document = pypdfium2.PdfDocument(every_language[("blinatumomab", lang, "handout")])
+    textpage = document[0].get_textpage()
+    text = textpage.get_text_range()
+    first, second = (textpage.get_charbox(text.index(symptom)) for symptom in symptoms)
+    document.close()
+    assert abs(first[1] - second[1]) < 1                       # one row
+    assert (first[0] > second[0] + 100) == (first_side == "right")
+    assert abs(first[0] - second[0]) > 100                      # two columns
 
 
 def test_draft_notice_on_every_page_and_card_side(every_language):
