@@ -26,6 +26,7 @@ MIN_CARD_FONT_PT = CARD_FONT_SIZES_PT[-1]
 DEFAULT_PAGE_LIMIT = 6     # handout pages before a warning; a clinic setting
 LARGE_PRINT_PAGE_FACTOR = 3   # 18 pt text takes about 2.5 times the pages
 SIZE_TOLERANCE_PT = 0.5
+OVERLAP_TOLERANCE_PT = 0.5
 
 
 class CardOverflow(RenderError):
@@ -85,7 +86,47 @@ def check_layout(composed: Composed, document, warnings: list[str]) -> list[str]
         if abs(got[0] - size[0]) > SIZE_TOLERANCE_PT or abs(got[1] - size[1]) > SIZE_TOLERANCE_PT:
             raise RenderError(f"{name}: page {number} is {got[0]:.1f} x {got[1]:.1f} pt, "
                               f"expected {size[0]:.1f} x {size[1]:.1f} pt")
+        overlap = overlapping_lines(page._page_box)
+        if overlap:
+            first, second = (_text_of(box).strip()[:50] or "an image" for box in overlap)
+            raise RenderError(f"{name}: on page {number}, {first!r} and {second!r} are printed "
+                              "over each other. A stylesheet or template change has broken "
+                              "the layout; undo it or fix the CSS that places them")
     return notes
+
+
+def overlapping_lines(page_box):
+    """Two lines of text (or a line and an image) that overlap on the page, or None.
+
+    Lines in normal flow never overlap; when they do, a style has pulled content out of
+    the flow and part of the page is unreadable. The page-margin boxes are included.
+    """
+    slack = OVERLAP_TOLERANCE_PT * PX_PER_PT
+    boxes = sorted(_printed_boxes(page_box), key=lambda box: box.position_y)
+    open_boxes = []        # boxes whose bottom is below the current top, by sweep
+    for box in boxes:
+        top = box.position_y
+        open_boxes = [other for other in open_boxes
+                      if other.position_y + other.margin_height() - slack > top]
+        for other in open_boxes:
+            if (box.position_x + slack < other.position_x + other.margin_width()
+                    and other.position_x + slack < box.position_x + box.margin_width()):
+                return other, box
+        open_boxes.append(box)
+    return None
+
+
+def _printed_boxes(box):
+    """The innermost line boxes and the images of a box tree."""
+    kind = type(box).__name__
+    if kind in ("InlineReplacedBox", "BlockReplacedBox"):
+        yield box
+        return
+    inner = [found for child in getattr(box, "children", None) or []
+             for found in _printed_boxes(child)]
+    if kind == "LineBox" and not inner and _text_of(box).strip():
+        yield box
+    yield from inner
 
 
 def _page_size_pt(composed: Composed) -> tuple[float, float]:

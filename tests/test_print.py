@@ -11,6 +11,8 @@ from pypdf import PdfReader
 from handouts.pipeline import Pipeline
 from handouts.clinic import load_clinic
 from handouts.compose import Job
+from handouts.errors import RenderError
+from handouts.locations import TEMPLATES_DIR
 
 from .conftest import FIXTURES, decode_qr_codes, page_sizes, pdf_text, run_cli
 
@@ -291,3 +293,14 @@ def test_qr_url_too_long_is_a_clear_error(tmp_path, pipeline):
     with pytest.raises(HandoutsError, match=r"QR code: .* needs \d+ modules, which makes each "
                                             r"module 0\.\d+ mm at 22 mm wide \(minimum 0\.4 mm\)"):
         pipeline.render(Job(drug, "en", "card"))
+
+
+def test_text_printed_over_other_text_fails_the_build(drugs, tmp_path):
+    # A template change that pulls a paragraph up over the one before it: the build
+    # refuses the handout instead of printing a page where neither can be read.
+    handout = (TEMPLATES_DIR / "handout.html").read_text()
+    assert '<p class="summary"' in handout
+    (tmp_path / "handout.html").write_text(
+        handout.replace('<p class="summary"', '<p class="summary" style="margin-top: -24pt"'))
+    with pytest.raises(RenderError, match=r"on page 1, .* are printed over each other"):
+        Pipeline(template_dirs=[tmp_path]).render(Job(drugs[0], "en", "handout"))
