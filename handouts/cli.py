@@ -2,6 +2,7 @@
 
 import contextlib
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -230,9 +231,30 @@ def serve(host, port, workers, threads, clinic_path, content_dir):
 
     clinic = _clinic(clinic_path)
     executor = make_executor("local", workers or None)
-    app = create_app(content_dir, executor, clinic)
-    warm_up(executor, load_all(content_dir)[0], workers)
-    run_server(app, host, port, threads)
+    try:
+        app = create_app(content_dir, executor, clinic)
+        warm_up(executor, load_all(content_dir)[0], workers)
+        with _sigterm_exits():
+            run_server(app, host, port, threads)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        # Render workers hold each other's pipes open: left running, they would outlive
+        # the server for good.
+        executor.shutdown(wait=True, cancel_futures=True)
+
+
+@contextlib.contextmanager
+def _sigterm_exits():
+    """SIGTERM (a service manager stopping the server) ends it like Ctrl-C does."""
+    def handler(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @cli.command(name="list")

@@ -8,6 +8,7 @@ from . import fontlock  # noqa: F401  (must run before WeasyPrint loads fontconf
 
 import hashlib
 import logging
+import shutil
 
 import pydyf
 from weasyprint import CSS, HTML
@@ -39,6 +40,16 @@ class Renderer:
         self.stylesheet = CSS(filename=STYLESHEET, url_fetcher=self.fetcher,
                               font_config=self.fonts)
         self._page_css: dict[str, CSS] = {}
+
+    def close(self) -> None:
+        """Delete WeasyPrint's copies of the bundled fonts (a temporary folder of a few MB).
+
+        WeasyPrint deletes them when the FontConfiguration is collected; in a process that
+        froze its objects out of the collector (handouts/warm.py) that never happens.
+        """
+        folder = getattr(self.fonts, "_folder", None)
+        if folder:
+            shutil.rmtree(folder, ignore_errors=True)
 
     def _geometry(self, composed: Composed) -> CSS:
         css = composed.geometry.page_css

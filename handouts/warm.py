@@ -5,11 +5,15 @@ worker, starts with the modules imported, the fonts registered, the stylesheet p
 the templates compiled.
 """
 
+import atexit
 import gc
 
 from .batch import pipeline
 
 pipeline().environments.compile_all()
+# This server leaves through a normal exit when the parent process has gone; its workers
+# leave through os._exit and never run this, so the fonts stay while any worker renders.
+atexit.register(pipeline().renderer.close)
 
 # What is loaded now lives as long as the worker: frozen, the collector never scans it
 # again (and does not copy its pages after the fork). A render makes some hundred thousand

@@ -1,9 +1,14 @@
 """Shared fixtures: build real PDFs once per session and read them back."""
 
+import contextlib
 import io
+import os
+import socket
 import subprocess
 from types import SimpleNamespace
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pypdfium2
@@ -53,10 +58,42 @@ def a4_build(tmp_path_factory, drugs, pipeline):
     return out, build_all(drugs, out, pipeline, paper="a4")
 
 
-def run_cli(*args, cwd=ROOT):
+def run_cli(*args, cwd=ROOT, env=None):
     """Run the real command line in a child process, as a user would."""
     return subprocess.run([sys.executable, "-m", "handouts", *map(str, args)], cwd=cwd,
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True, text=True, timeout=300,
+                          env=None if env is None else {**os.environ, **env})
+
+
+@contextlib.contextmanager
+def running_server(tmp_path: Path, env: dict | None = None):
+    """`handouts serve` with one render worker on a free loopback port, as (url, log file,
+    process); stopped with SIGTERM, as a service manager would, on leaving."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    log = tmp_path / "server.log"
+    with open(log, "w") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "handouts", "serve", "--port", str(port), "--workers", "1"],
+            cwd=ROOT, stdout=output, stderr=subprocess.STDOUT,
+            env=None if env is None else {**os.environ, **env})
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(url + "/api/catalog", timeout=2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    process.kill()
+                    raise RuntimeError("server did not start:\n" + log.read_text())
+                time.sleep(0.2)
+        try:
+            yield url, log, process
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
 
 
 def page_sizes(pdf: bytes) -> list[tuple[float, float]]:

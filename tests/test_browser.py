@@ -5,50 +5,19 @@ server's whole log output is then checked for the patient's name.
 """
 
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 
 import pytest
 
-from handouts.locations import ROOT
-
-from .conftest import pdf_text
+from .conftest import pdf_text, running_server
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or "/usr/bin/chromium"
 NAME = "Zephyrine Quackenbush"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def server(tmp_path):
-    port = _free_port()
-    log = tmp_path / "server.log"
-    with open(log, "w") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "handouts", "serve", "--port", str(port), "--workers", "1"],
-            cwd=ROOT, stdout=output, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(url + "/api/catalog", timeout=2).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    process.kill()
-                    raise RuntimeError("server did not start:\n" + log.read_text())
-                time.sleep(0.2)
+    with running_server(tmp_path) as (url, log, _):
         yield url, log
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def test_nurse_prints_a_personalized_handout_and_card(server):

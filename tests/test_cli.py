@@ -1,6 +1,7 @@
 """The command line as a user meets it."""
 
 import json
+import time
 
 from .conftest import run_cli
 
@@ -41,6 +42,23 @@ def test_build_writes_documents_and_manifest(tmp_path):
     assert (out / "blinatumomab/en/card.pdf").read_bytes().startswith(b"%PDF-")
     assert len(manifest[0]["sha256"]) == 64
     assert not list(out.rglob("*.tmp"))
+
+
+def test_build_leaves_no_temporary_files(tmp_path):
+    # WeasyPrint copies the fonts into a temporary folder (8 MB); a build in a pool of
+    # workers must remove it, or every nightly build leaves one more behind.
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    result = run_cli("build", "blinatumomab", "--lang", "en", "--kind", "card", "--jobs", "2",
+                     "--out", tmp_path / "out", env={"TMPDIR": str(temp)})
+    assert result.returncode == 0, result.stderr
+    def leftovers():     # (the fontconfig cache is kept on purpose, one per user)
+        return [p.name for p in temp.iterdir() if not p.name.startswith("handouts-fontconfig-")]
+
+    deadline = time.monotonic() + 10        # the worker server leaves just after the CLI
+    while leftovers() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert leftovers() == []
 
 
 def test_list_shows_drugs_and_languages():

@@ -2,6 +2,7 @@
 
 import io
 import logging
+import time
 
 import pytest
 from pypdf import PdfReader
@@ -10,7 +11,7 @@ from handouts.batch import InlineExecutor
 from handouts.locations import CONTENT_DIR
 from handouts.web import MAX_REQUEST_BYTES, create_app
 
-from .conftest import page_sizes, pdf_text
+from .conftest import page_sizes, pdf_text, running_server
 
 NAME = "Zephyrine Quackenbush"
 PERSONAL = {"patient_name": NAME, "care_team": "Dr Ada Byron, Ward 7",
@@ -138,3 +139,23 @@ def test_other_bad_requests(client):
     form = client.post("/print", data={"drug": "nosuchdrug"})
     assert form.status_code == 400 and form.mimetype == "text/html"
     assert "unknown drug" in form.get_data(as_text=True)
+
+
+def test_stopping_the_server_stops_its_workers_and_removes_their_files(tmp_path):
+    # A service manager stops the server with SIGTERM. Its render workers must stop with
+    # it (left alone they would run for good), and so must the process they fork from,
+    # which removes WeasyPrint's copies of the fonts (8 MB) from the temporary folder.
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+
+    def ours():         # (the fontconfig cache is kept on purpose, one per user)
+        return sorted(p.name for p in temp.iterdir()
+                      if not p.name.startswith("handouts-fontconfig-"))
+
+    with running_server(tmp_path, env={"TMPDIR": str(temp)}) as (url, log, process):
+        assert any(name.startswith("weasyprint-") for name in ours())
+    assert process.returncode == 0, log.read_text()
+    deadline = time.monotonic() + 10
+    while ours() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert ours() == []
