@@ -48,9 +48,14 @@ def pipeline(template_dirs: tuple[Path, ...] = ()):
 
 
 def render_job(job: Job, template_dirs: tuple[Path, ...]):
-    """Runs in a worker: returns (pdf bytes, pages, notes) or the error message."""
+    """Runs in a worker: returns (pdf bytes, pages, notes, "") or (None, 0, (), error)."""
+    return render_together([job], template_dirs)
+
+
+def render_together(jobs: list[Job], template_dirs: tuple[Path, ...]):
+    """Runs in a worker: like render_job, for several documents in one PDF."""
     try:
-        rendered = pipeline(template_dirs).render(job)
+        rendered = pipeline(template_dirs).render_together(jobs)
     except HandoutsError as error:
         return None, 0, (), str(error)
     return rendered.pdf, rendered.pages, rendered.notes, ""

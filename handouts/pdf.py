@@ -72,14 +72,20 @@ class Renderer:
         return document, catcher.messages
 
     @staticmethod
-    def write(composed: Composed, document, html: str) -> bytes:
+    def write(parts: list[tuple[Composed, object]]) -> bytes:
+        """Write one PDF from one or more laid-out documents, as (composed, document) pairs:
+        the pages in order, one tag tree over all of them, the first document's metadata
+        and PDF variant."""
+        first, document = parts[0]
+        if len(parts) > 1:
+            document = document.copy([page for _, doc in parts for page in doc.pages])
         # A fixed identifier keeps the bytes reproducible. It is made from what the document
         # is, never from the HTML, which may hold a patient's name.
-        identifier = _identifier(composed)
-        bleed = composed.geometry.bleed_mm
-        finisher = (lambda doc, pdf: _exact_bleed_box(pdf, bleed)) if bleed else None
+        identifier = _identifier([composed for composed, _ in parts])
+        bleeds = [composed.geometry.bleed_mm for composed, doc in parts for _ in doc.pages]
+        finisher = (lambda doc, pdf: _exact_bleed_box(pdf, bleeds)) if any(bleeds) else None
         return document.write_pdf(pdf_identifier=identifier, finisher=finisher,
-                                  **_options(composed))
+                                  **_options(first))
 
 
 def _options(composed: Composed) -> dict:
@@ -92,19 +98,24 @@ def _options(composed: Composed) -> dict:
     return {"pdf_tags": True}
 
 
-def _exact_bleed_box(pdf, bleed_mm: float) -> None:
-    """WeasyPrint puts the BleedBox up to 10 pt out; a print shop wants exactly the bleed."""
-    bleed = bleed_mm / MM_PER_PT
-    for obj in pdf.objects:
-        if isinstance(obj, pydyf.Dictionary) and obj.get("Type") == "/Page":
-            left, top, right, bottom = obj["TrimBox"]
-            obj["BleedBox"] = pydyf.Array([left - bleed, top - bleed, right + bleed,
-                                           bottom + bleed])
+def _exact_bleed_box(pdf, bleeds_mm: list[float]) -> None:
+    """WeasyPrint puts the BleedBox up to 10 pt out; a print shop wants exactly the bleed.
+    bleeds_mm holds each page's bleed, in page order."""
+    pages = [obj for obj in pdf.objects
+             if isinstance(obj, pydyf.Dictionary) and obj.get("Type") == "/Page"]
+    for page, bleed_mm in zip(pages, bleeds_mm, strict=True):
+        if bleed_mm:
+            bleed = bleed_mm / MM_PER_PT
+            left, top, right, bottom = page["TrimBox"]
+            page["BleedBox"] = pydyf.Array([left - bleed, top - bleed, right + bleed,
+                                            bottom + bleed])
 
 
-def _identifier(composed: Composed) -> bytes:
-    job, drug = composed.job, composed.localized.drug
-    slots = ",".join(f"{s.job.drug.id}/{s.job.lang}" for s in composed.slots)
-    key = (f"{job.name}|{drug.content_version}|{drug.last_reviewed}|{job.paper}|{job.stock}|"
-           f"{job.large_print}|{job.pdfa}|{slots}")
-    return hashlib.sha256(key.encode()).hexdigest()[:32].encode()
+def _identifier(parts: list[Composed]) -> bytes:
+    keys = []
+    for composed in parts:
+        job, drug = composed.job, composed.localized.drug
+        slots = ",".join(f"{s.job.drug.id}/{s.job.lang}" for s in composed.slots)
+        keys.append(f"{job.name}|{drug.content_version}|{drug.last_reviewed}|{job.paper}|"
+                    f"{job.stock}|{job.large_print}|{job.pdfa}|{slots}")
+    return hashlib.sha256("+".join(keys).encode()).hexdigest()[:32].encode()

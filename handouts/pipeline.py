@@ -30,6 +30,20 @@ class Pipeline:
         self.renderer = Renderer()
 
     def render(self, job: Job) -> Rendered:
+        return self.render_together([job])
+
+    def render_together(self, jobs: list[Job]) -> Rendered:
+        """One PDF of one or more documents (the web page's handout and card behind one
+        Print button). Each is laid out and checked on its own; the pages are then written
+        together, so the PDF has one tag tree over all of them."""
+        laid_out = [self._lay_out(job) for job in jobs]
+        pdf = self.renderer.write([(composed, document) for composed, document, _ in laid_out])
+        first = laid_out[0][0]
+        pages = check_pdf(first, pdf)
+        notes = tuple(note for _, _, notes in laid_out for note in notes)
+        return Rendered(first.job, pdf, pages, notes, first.context.get("card_font_pt"))
+
+    def _lay_out(self, job: Job) -> tuple[Composed, object, list[str]]:
         composed = compose(job, self.environments.template_dirs)
         if job.kind == "card":
             return self._fit(composed)
@@ -38,27 +52,24 @@ class Pipeline:
             for slot in composed.slots:
                 key = (slot.job.drug.id, slot.job.lang)
                 if key not in fitted:
-                    fitted[key] = self._fit(slot).font_pt
+                    fitted[key] = self._fit(slot)[0].context["card_font_pt"]
                 slot.context["card_font_pt"] = fitted[key]
-        return self._render(composed)
+        return self._check(composed)
 
-    def _fit(self, composed: Composed) -> Rendered:
+    def _fit(self, composed: Composed):
         """Card text steps down in size until every side fits; it never goes below
         the smallest readable size."""
         for size in CARD_FONT_SIZES_PT:
             composed.context["card_font_pt"] = size
             try:
-                return self._render(composed)
+                return self._check(composed)
             except CardOverflow:
                 if size == MIN_CARD_FONT_PT:
                     raise
 
-    def _render(self, composed: Composed) -> Rendered:
+    def _check(self, composed: Composed):
+        """HTML, glyph check, layout and layout checks: (composed, document, notes)."""
         html, parts = render_html(self.environments, composed)
         check_glyphs(parts)
         document, warnings = self.renderer.layout(composed, html)
-        notes = check_layout(composed, document, warnings)
-        pdf = self.renderer.write(composed, document, html)
-        pages = check_pdf(composed, pdf)
-        return Rendered(composed.job, pdf, pages, tuple(notes),
-                        composed.context.get("card_font_pt"))
+        return composed, document, check_layout(composed, document, warnings)

@@ -5,7 +5,6 @@ Patient details arrive only in POST bodies, stay in memory, and leave only insid
 PDF: they are never logged, stored, cached or put into a URL, a file name or metadata.
 """
 
-import io
 import logging
 import time
 from concurrent.futures import Executor
@@ -13,14 +12,14 @@ from pathlib import Path
 
 from flask import Flask, Response, jsonify, render_template, request
 from pydantic import ValidationError
-import pikepdf
 from werkzeug.exceptions import HTTPException
 
-from .batch import render_jobs
+from .batch import render_together
 from .catalogs import available_languages, load_translation
 from .clinic import ClinicSettings
 from .compose import Job, Personal
 from .content import DrugContent, load_all
+from .documents import KINDS
 from .errors import HandoutsError
 from .languages import direction, native_name
 from .locations import TEMPLATES_DIR
@@ -112,20 +111,19 @@ def create_app(content_dir: Path, executor: Executor, clinic: ClinicSettings | N
             return _error(f"unknown language for {drug.id}; valid: {', '.join(langs)}", 400)
         p = wanted.personalization
         personal = Personal(p.patient_name, p.care_team, p.phone, p.start_date)
+        # Handout first: the PDF takes its title and PDF/UA identification from it.
+        kinds = sorted(wanted.kinds, key=KINDS.index)
         jobs = [Job(drug, wanted.lang, kind, wanted.paper, stock=wanted.stock,
                     large_print=wanted.large_print, clinic=clinic, personal=personal)
-                for kind in wanted.kinds]
+                for kind in kinds]
         start = time.perf_counter()
-        results = executor.submit(render_jobs, jobs, ()).result()
-        error = next((error for _, _, _, error in results if error), "")
+        pdf, _, _, error = executor.submit(render_together, jobs, ()).result()
         if error:
             # The pipeline's messages name fields and characters, never patient data.
             return _error(error, 422)
-        pdfs = [pdf for pdf, _, _, _ in results]
-        log.info("rendered %s/%s %s in %.0f ms", drug.id, wanted.lang, "+".join(wanted.kinds),
+        log.info("rendered %s/%s %s in %.0f ms", drug.id, wanted.lang, "+".join(kinds),
                  (time.perf_counter() - start) * 1000)
-        pdf = pdfs[0] if len(pdfs) == 1 else _merge(pdfs)
-        name = f"{drug.id}-{wanted.lang}-{'-'.join(wanted.kinds)}.pdf"
+        name = f"{drug.id}-{wanted.lang}-{'-'.join(kinds)}.pdf"
         return Response(pdf, mimetype="application/pdf",
                         headers={"Content-Disposition": f'inline; filename="{name}"'})
 
@@ -136,17 +134,6 @@ def _error(message: str, status: int):
     if request.path.startswith("/api/") or request.is_json:
         return jsonify({"error": message}), status
     return render_template("error.html", message=message, status=status), status
-
-
-def _merge(pdfs: list[bytes]) -> bytes:
-    """Handout and card in one PDF, for one Print button."""
-    with pikepdf.open(io.BytesIO(pdfs[0])) as merged:
-        for pdf in pdfs[1:]:
-            with pikepdf.open(io.BytesIO(pdf)) as other:
-                merged.pages.extend(other.pages)
-        out = io.BytesIO()
-        merged.save(out, deterministic_id=True)
-    return out.getvalue()
 
 
 def _catalog(drugs: dict[str, DrugContent]) -> dict:

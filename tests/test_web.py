@@ -4,6 +4,7 @@ import io
 import logging
 import time
 
+import pikepdf
 import pytest
 from pypdf import PdfReader
 
@@ -80,6 +81,15 @@ def test_personalized_handout_and_card_in_one_pdf(client, caplog):
     assert NAME not in str(reader.metadata) and NAME.encode() not in bytes(
         str(reader.trailer.get("/ID")), "utf-8")
     assert NAME not in caplog.text
+    # One tag tree over every page: each page has its own key in the parent tree, and
+    # the card's pages have tagged content too (two PDFs glued together would not).
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        assert document.open_metadata().get("pdfuaid:part") == "1"
+        keys = [int(page.obj.StructParents) for page in document.pages]
+        assert keys == list(range(len(sizes)))
+        nums = document.Root.StructTreeRoot.ParentTree.Nums
+        tree = {int(nums[i]): nums[i + 1] for i in range(0, len(nums), 2)}
+        assert all(len(tree[key]) > 0 for key in keys)
 
 
 def test_form_post_prints_the_same(client):
