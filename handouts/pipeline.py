@@ -1,4 +1,5 @@
-"""The pipeline for one document: compose, render HTML, lay out, verify.
+"""The pipeline for one document (or a few written as one PDF): compose, render HTML, lay
+out, verify, write.
 
 batch.py runs it for many documents and writes the results.
 """
