@@ -12,6 +12,7 @@ A catalogue is *reviewed* when its header names a clinical reviewer and a review
 """
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -161,6 +162,15 @@ def read_review(po: polib.POFile, status: CatalogStatus) -> None:
         status.review_date = None
 
 
+@functools.lru_cache(maxsize=32)
+def _parse_catalog(text: str):
+    """A parsed catalogue and its live entries by context. A worker renders a drug's
+    handout and its card one after the other: the same text is parsed once. Keyed by the
+    whole text, so a changed file is always parsed again."""
+    po = polib.pofile(text, wrapwidth=0)
+    return po, {e.msgctxt: e for e in po if not e.obsolete and e.msgctxt}
+
+
 def load_translation(drug_dir: Path, drug: Drug, lang: str) -> Translation:
     """Read ``<lang>.po`` and sort every English string into translated, stale or missing.
 
@@ -172,9 +182,8 @@ def load_translation(drug_dir: Path, drug: Drug, lang: str) -> Translation:
     path = content_catalog_path(drug_dir, lang)
     entries = {}
     if path.exists():
-        po = polib.pofile(str(path), wrapwidth=0)
+        po, entries = _parse_catalog(path.read_text(encoding="utf-8"))
         read_review(po, status)
-        entries = {e.msgctxt: e for e in po if not e.obsolete and e.msgctxt}
     strings = {}
     for field_path, text in english.items():
         entry = entries.get(field_path)
