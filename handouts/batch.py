@@ -9,6 +9,7 @@ manifest after every document so that it always matches the files on disk.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import signal
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
     from .compose import Job
 
 _PIPELINES = {}
+_rendered = 0
+FULL_COLLECTION_EVERY = 100
 WORKER_TASKS = 200
 # Long documents first, so that no worker is left alone with one at the end.
 _COST = {"card-sheet": 0, "handout": 1, "card": 2}
@@ -58,7 +61,20 @@ def render_together(jobs: list[Job], template_dirs: tuple[Path, ...]):
         rendered = pipeline(template_dirs).render_together(jobs)
     except HandoutsError as error:
         return None, 0, (), str(error)
+    finally:
+        _collect_garbage()
     return rendered.pdf, rendered.pages, rendered.notes, ""
+
+
+def _collect_garbage() -> None:
+    """In a render worker, where automatic collection is off (handouts/warm.py): free what
+    the last document left in reference cycles (a few MB) between documents, and the older
+    objects every FULL_COLLECTION_EVERY documents."""
+    global _rendered
+    if gc.isenabled():
+        return
+    _rendered += 1
+    gc.collect() if _rendered % FULL_COLLECTION_EVERY == 0 else gc.collect(1)
 
 
 def render_jobs(jobs: list[Job], template_dirs: tuple[Path, ...]) -> list[tuple]:

@@ -102,11 +102,14 @@ def _rss_mb() -> float:
 
 
 def _memory_worker(renders: int, queue) -> None:
-    pipeline = Pipeline()
+    # A render worker as the pool makes it: set up by handouts.warm, rendering through
+    # render_job (which also collects garbage between documents).
+    import handouts.warm  # noqa: F401
+    from handouts.batch import render_job
     jobs = all_jobs()
     samples = []
     for i in range(renders):
-        pipeline.render(jobs[i % len(jobs)])
+        render_job(jobs[i % len(jobs)], ())
         samples.append(_rss_mb())
     queue.put(samples)
 
