@@ -139,3 +139,18 @@ def test_every_document_is_handed_out_once_slow_groups_first(drugs):
     assert len(tail) >= len(jobs) // 8
     assert [group[0][0].kind for group in tail] == sorted(
         (group[0][0].kind for group in tail), key=lambda kind: kind != "handout")
+
+
+def test_a_new_weasyprint_or_pydyf_changes_every_input_hash(tmp_path, monkeypatch):
+    # Their __init__.py states their version; a different one means rebuilding everything.
+    from types import SimpleNamespace
+    from handouts import fingerprint
+    init = tmp_path / "__init__.py"
+    init.write_text("VERSION = __version__ = '70.0'\n")
+    monkeypatch.setattr(fingerprint, "find_spec", lambda name: SimpleNamespace(origin=init))
+    fingerprint._software.cache_clear()
+    before = fingerprint.shared_inputs()
+    init.write_text("VERSION = __version__ = '71.0.1'\n")
+    fingerprint._software.cache_clear()
+    assert fingerprint.shared_inputs() != before
+    fingerprint._software.cache_clear()
