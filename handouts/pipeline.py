@@ -20,7 +20,6 @@ class Rendered:
     pdf: bytes
     pages: int
     notes: tuple[str, ...] = ()      # advice that does not stop the build
-    font_pt: float | None = None     # card text size that fits
 
 
 class Pipeline:
@@ -42,7 +41,7 @@ class Pipeline:
         first = laid_out[0][0]
         pages = check_pdf(first, pdf)
         notes = tuple(note for _, _, notes in laid_out for note in notes)
-        return Rendered(first.job, pdf, pages, notes, first.context.get("card_font_pt"))
+        return Rendered(first.job, pdf, pages, notes)
 
     def _lay_out(self, job: Job) -> tuple[Composed, object, list[str]]:
         composed = compose(job, self.environments.template_dirs)
@@ -53,7 +52,8 @@ class Pipeline:
             for slot in composed.slots:
                 key = (slot.job.drug.id, slot.job.lang)
                 if key not in fitted:
-                    fitted[key] = self._fit(slot)[0].context["card_font_pt"]
+                    self._fit(slot)            # sets the slot's card_font_pt
+                    fitted[key] = slot.context["card_font_pt"]
                 slot.context["card_font_pt"] = fitted[key]
         return self._check(composed)
 
