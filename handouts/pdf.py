@@ -9,6 +9,8 @@ from . import fontlock  # noqa: F401  (must run before WeasyPrint loads fontconf
 import hashlib
 import logging
 import shutil
+import types
+import zlib
 
 import pydyf
 from weasyprint import CSS, HTML
@@ -20,6 +22,13 @@ from .locations import TEMPLATES_DIR
 from .stocks import MM_PER_PT
 
 STYLESHEET = TEMPLATES_DIR / "print.css"
+# pydyf deflates every stream at zlib's level 9, with no option to change it. Level 6 (zlib's
+# default) writes a handout about a fifth faster and makes the PDF about 1 % larger.
+ZLIB_LEVEL = 6
+pydyf.zlib = types.SimpleNamespace(
+    compress=zlib.compress,
+    compressobj=lambda level=ZLIB_LEVEL, *args, **kwargs: zlib.compressobj(
+        min(level, ZLIB_LEVEL), *args, **kwargs))
 
 
 class WeasyPrintWarnings(logging.Handler):
