@@ -4,7 +4,7 @@ A Renderer is meant to live long: it keeps one FontConfiguration and the compile
 stylesheets, which is where most of WeasyPrint's per-document start-up time goes.
 """
 
-from . import fontlock  # noqa: F401  (must run before WeasyPrint loads fontconfig)
+from . import native  # noqa: F401  (loads WeasyPrint: bundled fonts only, quick library lookup)
 
 import hashlib
 import logging
