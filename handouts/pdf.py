@@ -22,6 +22,7 @@ from .locations import TEMPLATES_DIR
 from .stocks import MM_PER_PT
 
 STYLESHEET = TEMPLATES_DIR / "print.css"
+HTML_DEFAULTS = TEMPLATES_DIR / "html_defaults.css"
 # pydyf deflates every stream at zlib's level 9, with no option to change it. Level 6 (zlib's
 # default) writes a handout about a fifth faster and makes the PDF about 1 % larger.
 ZLIB_LEVEL = 6
@@ -29,6 +30,20 @@ pydyf.zlib = types.SimpleNamespace(
     compress=zlib.compress,
     compressobj=lambda level=ZLIB_LEVEL, *args, **kwargs: zlib.compressobj(
         min(level, ZLIB_LEVEL), *args, **kwargs))
+
+
+class TemplateHTML(HTML):
+    """An HTML document styled with html_defaults.css instead of WeasyPrint's full HTML
+    stylesheet: the same documents, byte for byte, in about a tenth less time.
+
+    _ua_stylesheets is the hook WeasyPrint's own tests override to the same end. Should a
+    WeasyPrint release drop it, the full stylesheet applies again: slower, same output.
+    """
+
+    defaults: CSS                # set by the Renderer
+
+    def _ua_stylesheets(self, forms=False):
+        return [self.defaults]
 
 
 class WeasyPrintWarnings(logging.Handler):
@@ -49,6 +64,7 @@ class Renderer:
         self.stylesheet = CSS(filename=STYLESHEET, url_fetcher=self.fetcher,
                               font_config=self.fonts)
         self._page_css: dict[str, CSS] = {}
+        self.html_defaults = CSS(filename=HTML_DEFAULTS, url_fetcher=self.fetcher)
 
     def close(self) -> None:
         """Delete WeasyPrint's copies of the bundled fonts (a temporary folder of a few MB).
@@ -72,10 +88,11 @@ class Renderer:
         logger = logging.getLogger("weasyprint")
         logger.addHandler(catcher)
         try:
-            document = HTML(string=html, base_url=TEMPLATES_DIR.as_uri() + "/",
-                            url_fetcher=self.fetcher).render(
-                stylesheets=[self.stylesheet, self._geometry(composed)],
-                font_config=self.fonts, **_options(composed))
+            source = TemplateHTML(string=html, base_url=TEMPLATES_DIR.as_uri() + "/",
+                                  url_fetcher=self.fetcher)
+            source.defaults = self.html_defaults
+            document = source.render(stylesheets=[self.stylesheet, self._geometry(composed)],
+                                     font_config=self.fonts, **_options(composed))
         finally:
             logger.removeHandler(catcher)
         return document, catcher.messages

@@ -6,13 +6,15 @@ import pikepdf
 import pypdfium2
 import pypdfium2.raw as pdfium_raw
 import pytest
+import weasyprint
 from pypdf import PdfReader
 
 from handouts.pipeline import Pipeline
 from handouts.clinic import load_clinic
-from handouts.compose import Job
+from handouts.compose import Job, Personal
 from handouts.errors import RenderError
 from handouts.locations import TEMPLATES_DIR
+from handouts.pdf import TemplateHTML
 
 from .conftest import FIXTURES, decode_qr_codes, page_sizes, pdf_text, run_cli
 
@@ -304,3 +306,23 @@ def test_text_printed_over_other_text_fails_the_build(drugs, tmp_path):
         handout.replace('<p class="summary"', '<p class="summary" style="margin-top: -24pt"'))
     with pytest.raises(RenderError, match=r"on page 1, .* are printed over each other"):
         Pipeline(template_dirs=[tmp_path]).render(Job(drugs[0], "en", "handout"))
+
+
+def test_html_defaults_give_the_same_pdf_as_weasyprints_own(blinatumomab, pipeline,
+                                                           monkeypatch):
+    # templates/html_defaults.css stands in for WeasyPrint's HTML stylesheet. Each element
+    # the templates use appears below (a clinic logo, a patient's details, draft notices,
+    # right-to-left and CJK text, a sheet of cards), and each PDF must come out the same
+    # with WeasyPrint's full stylesheet.
+    clinic = load_clinic(FIXTURES / "clinic" / "clinic.yaml")
+    personal = Personal("Ana María Pérez", "Ward 7", "+1 555 010 0199")
+    jobs = [Job(blinatumomab, "en", "handout", clinic=clinic, personal=personal),
+            Job(blinatumomab, "ar", "handout", paper="a4", large_print=True),
+            Job(blinatumomab, "zh-Hans", "card", stock="id1", personal=personal),
+            Job(blinatumomab, "ru", "card-sheet")]
+    assert "_ua_stylesheets" in vars(weasyprint.HTML)     # the hook TemplateHTML overrides
+    lean = [pipeline.render(job).pdf for job in jobs]
+    monkeypatch.setattr(TemplateHTML, "_ua_stylesheets", weasyprint.HTML._ua_stylesheets)
+    full = [pipeline.render(job).pdf for job in jobs]
+    for job, lean_pdf, full_pdf in zip(jobs, lean, full):
+        assert lean_pdf == full_pdf, job.name
