@@ -39,7 +39,11 @@ def test_nurse_prints_a_personalized_handout_and_card(server):
         context.route("**/print", keep_pdf)
         page = context.new_page()
         page.goto(url + "/")
+        page.get_by_label("Search medicines").fill("no such medicine")
+        assert page.get_by_role("button", name="Print").is_disabled()
+        assert "No medicine matches" in page.locator("#drug-count").inner_text()
         page.get_by_label("Search medicines").fill("beSPO")
+        assert page.get_by_role("button", name="Print").is_enabled()
         assert page.get_by_label("Medicine", exact=True).input_value() == "inotuzumab-ozogamicin"
         page.get_by_label("Patient's language").select_option("es")
         assert "Draft translation" in page.get_by_role("status").inner_text()

@@ -9,6 +9,7 @@ document.addEventListener("DOMContentLoaded", () => {
   const search = document.getElementById("drug-search");
   const count = document.getElementById("drug-count");
   const status = document.getElementById("status");
+  const printButton = document.getElementById("print");
   const byId = Object.fromEntries(catalog.drugs.map((drug) => [drug.id, drug]));
 
   function showLanguages() {
@@ -53,7 +54,10 @@ document.addEventListener("DOMContentLoaded", () => {
       drugSelect.value = first.value;
       showLanguages();
     }
-    count.textContent = shown === 1 ? "1 medicine matches." : shown + " medicines match.";
+    // With nothing shown, the selected medicine is hidden: do not let it be printed unseen.
+    printButton.disabled = shown === 0;
+    count.textContent = shown === 0 ? "No medicine matches. Clear the search to see them all."
+      : shown === 1 ? "1 medicine matches." : shown + " medicines match.";
   });
   drugSelect.addEventListener("change", showLanguages);
   langSelect.addEventListener("change", showStatus);
