@@ -1,10 +1,11 @@
 """Latency of the web app under load: warm p50 and p95 for a personalized handout + card.
 
-    .venv/bin/python scripts/benchmark_web.py [--clients 4] [--requests 25]
+    .venv/bin/python scripts/benchmark_web.py [--clients 1 4] [--requests 25]
 
-Starts `handouts serve` on loopback, warms it, then runs CLIENTS concurrent clients that
-each POST REQUESTS personalized handout+card documents to /api/documents (bounded in
-count, loopback only). Prints one Markdown table.
+Starts `handouts serve` on loopback, warms it, then, for each count in CLIENTS, runs that
+many concurrent clients that each POST REQUESTS personalized handout+card documents to
+/api/documents (bounded in count, loopback only). Prints one Markdown table row per count:
+one client shows a request's own time, four show it under load.
 """
 
 import argparse
@@ -39,7 +40,8 @@ def post(url: str) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--clients", type=int, nargs="+", default=[1, 4],
+                        help="concurrent clients; one row for each count (default: 1 4)")
     parser.add_argument("--requests", type=int, default=25)
     args = parser.parse_args()
     with socket.socket() as sock:
@@ -60,30 +62,38 @@ def main() -> None:
                 time.sleep(0.2)
         for _ in range(2 * (os.cpu_count() or 1)):       # warm every worker
             post(url)
-        latencies, lock = [], threading.Lock()
-
-        def client():
-            for _ in range(args.requests):
-                seconds = post(url)
-                with lock:
-                    latencies.append(seconds)
-
-        threads = [threading.Thread(target=client) for _ in range(args.clients)]
-        start = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        wall = time.perf_counter() - start
+        rows = [load(url, clients, args.requests) for clients in args.clients]
     finally:
         server.terminate()
         server.wait(timeout=30)
+    for row in rows:
+        print(row)
+
+
+def load(url: str, clients: int, requests: int) -> str:
+    """CLIENTS threads each POST REQUESTS documents, one after another; one table row."""
+    latencies, lock = [], threading.Lock()
+
+    def client():
+        for _ in range(requests):
+            seconds = post(url)
+            with lock:
+                latencies.append(seconds)
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - start
     latencies.sort()
     p50 = statistics.median(latencies)
     p95 = latencies[max(0, int(round(0.95 * len(latencies))) - 1)]
-    print(f"| Web app, personalized handout + card, {args.clients} concurrent clients, "
-          f"{len(latencies)} requests | p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms "
-          f"({len(latencies) / wall:.1f} requests/s) |")
+    who = "1 client" if clients == 1 else f"{clients} concurrent clients"
+    return (f"| Web app, personalized handout + card, {who}, {len(latencies)} requests | "
+            f"p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms "
+            f"({len(latencies) / wall:.1f} requests/s) |")
 
 
 if __name__ == "__main__":
