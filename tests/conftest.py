@@ -66,16 +66,17 @@ def run_cli(*args, cwd=ROOT, env=None):
 
 
 @contextlib.contextmanager
-def running_server(tmp_path: Path, env: dict | None = None):
-    """`handouts serve` with one render worker on a free loopback port, as (url, log file,
-    process); stopped with SIGTERM, as a service manager would, on leaving."""
+def running_server(tmp_path: Path, env: dict | None = None, *args):
+    """`handouts serve ARGS` with one render worker on a free loopback port, as (url, log
+    file, process); stopped with SIGTERM, as a service manager would, on leaving."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     log = tmp_path / "server.log"
     with open(log, "w") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "handouts", "serve", "--port", str(port), "--workers", "1"],
+            [sys.executable, "-m", "handouts", "serve", "--port", str(port), "--workers", "1",
+             *map(str, args)],
             cwd=ROOT, stdout=output, stderr=subprocess.STDOUT,
             env=None if env is None else {**os.environ, **env})
         url = f"http://127.0.0.1:{port}"

@@ -8,7 +8,10 @@ import shutil
 
 import pytest
 
-from .conftest import pdf_text, running_server
+from handouts.content import load_all
+from handouts.locations import CONTENT_DIR
+
+from .conftest import edit_field, pdf_text, running_server
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or "/usr/bin/chromium"
 NAME = "Zephyrine Quackenbush"
@@ -20,42 +23,47 @@ def server(tmp_path):
         yield url, log
 
 
-def test_nurse_prints_a_personalized_handout_and_card(server):
+@pytest.fixture
+def tablet():
+    """A browser context the size of a tablet, in Debian's chromium."""
     from playwright.sync_api import sync_playwright
-    url, log = server
-    pdfs = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run"])
-        context = browser.new_context(viewport={"width": 820, "height": 1180})   # a tablet
-
-        def keep_pdf(route):
-            response = route.fetch()
-            pdfs.append((response.headers.get("content-type"), response.body()))
-            route.fulfill(response=response)
-
-        context.route("**/print", keep_pdf)
-        page = context.new_page()
-        page.goto(url + "/")
-        page.get_by_label("Search medicines").fill("no such medicine")
-        assert page.get_by_role("button", name="Print").is_disabled()
-        assert "No medicine matches" in page.locator("#drug-count").inner_text()
-        page.get_by_label("Search medicines").fill("beSPO")
-        assert page.get_by_role("button", name="Print").is_enabled()
-        assert page.get_by_label("Medicine", exact=True).input_value() == "inotuzumab-ozogamicin"
-        page.get_by_label("Patient's language").select_option("es")
-        assert "Draft translation" in page.get_by_role("status").inner_text()
-        page.get_by_label("Both, in one PDF").check()
-        page.get_by_label("Patient's name").fill(NAME)
-        page.get_by_label("Care team").fill("Dr Ada Byron")
-        page.get_by_label("24-hour phone").fill("+1 555 010 0199")
-        page.get_by_label("Treatment start date").fill("2026-11-02")
-        with context.expect_page() as popup:
-            page.get_by_role("button", name="Print").click()
-        popup.value.wait_for_load_state()
+        yield browser.new_context(viewport={"width": 820, "height": 1180})
         browser.close()
+
+
+def test_nurse_prints_a_personalized_handout_and_card(server, tablet):
+    url, log = server
+    pdfs = []
+
+    def keep_pdf(route):
+        response = route.fetch()
+        pdfs.append((response.headers.get("content-type"), response.body()))
+        route.fulfill(response=response)
+
+    tablet.route("**/print", keep_pdf)
+    page = tablet.new_page()
+    page.goto(url + "/")
+    page.get_by_label("Search medicines").fill("no such medicine")
+    assert page.get_by_role("button", name="Print").is_disabled()
+    assert "No medicine matches" in page.locator("#drug-count").inner_text()
+    page.get_by_label("Search medicines").fill("beSPO")
+    assert page.get_by_role("button", name="Print").is_enabled()
+    assert page.get_by_label("Medicine", exact=True).input_value() == "inotuzumab-ozogamicin"
+    page.get_by_label("Patient's language").select_option("es")
+    assert "Draft translation" in page.get_by_role("status").inner_text()
+    page.get_by_label("Both, in one PDF").check()
+    page.get_by_label("Patient's name").fill(NAME)
+    page.get_by_label("Care team").fill("Dr Ada Byron")
+    page.get_by_label("24-hour phone").fill("+1 555 010 0199")
+    page.get_by_label("Treatment start date").fill("2026-11-02")
+    with tablet.expect_page() as popup:
+        page.get_by_role("button", name="Print").click()
+    popup.value.wait_for_load_state()
     assert len(pdfs) == 1
     content_type, pdf = pdfs[0]
     assert content_type == "application/pdf"
@@ -66,3 +74,20 @@ def test_nurse_prints_a_personalized_handout_and_card(server):
     logged = log.read_text()
     assert "rendered inotuzumab-ozogamicin/es handout+card" in logged
     assert NAME not in logged and "Quackenbush" not in logged and "Ada Byron" not in logged
+
+
+def test_print_is_off_while_a_translation_is_behind_the_english(tmp_path, tablet):
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR, content)
+    effect = load_all(content, ["blinatumomab"])[0].drug.common_side_effects.items[2]
+    edit_field(content, "blinatumomab", ("common_side_effects", "items", 2),
+               effect + " that lasts")
+    with running_server(tmp_path, None, "--content", content) as (url, _, _):
+        page = tablet.new_page()
+        page.goto(url + "/")
+        page.get_by_label("Search medicines").fill("blin")
+        page.get_by_label("Patient's language").select_option("de")
+        assert "cannot be printed" in page.get_by_role("status").inner_text()
+        assert page.get_by_role("button", name="Print").is_disabled()
+        page.get_by_label("Patient's language").select_option("en")
+        assert page.get_by_role("button", name="Print").is_enabled()

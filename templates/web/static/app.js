@@ -11,6 +11,14 @@ document.addEventListener("DOMContentLoaded", () => {
   const status = document.getElementById("status");
   const printButton = document.getElementById("print");
   const byId = Object.fromEntries(catalog.drugs.map((drug) => [drug.id, drug]));
+  let shown = drugSelect.options.length;
+
+  // Print only what the nurse can see, in a translation that is up to date.
+  function updatePrint() {
+    const drug = byId[drugSelect.value];
+    const lang = drug.languages.find((l) => l.tag === langSelect.value);
+    printButton.disabled = shown === 0 || !lang.complete;
+  }
 
   function showLanguages() {
     const drug = byId[drugSelect.value];
@@ -38,11 +46,12 @@ document.addEventListener("DOMContentLoaded", () => {
       status.textContent = lang.tag === "en" ? "English master, content version " +
         drug.content_version + "." : "Reviewed translation.";
     }
+    updatePrint();
   }
 
   search.addEventListener("input", () => {
     const words = search.value.toLowerCase().trim();
-    let shown = 0;
+    shown = 0;
     for (const option of drugSelect.options) {
       const match = option.dataset.search.toLowerCase().includes(words);
       option.hidden = !match;
@@ -54,8 +63,7 @@ document.addEventListener("DOMContentLoaded", () => {
       drugSelect.value = first.value;
       showLanguages();
     }
-    // With nothing shown, the selected medicine is hidden: do not let it be printed unseen.
-    printButton.disabled = shown === 0;
+    updatePrint();
     count.textContent = shown === 0 ? "No medicine matches. Clear the search to see them all."
       : shown === 1 ? "1 medicine matches." : shown + " medicines match.";
   });
