@@ -53,24 +53,27 @@ def cli(*args) -> list[str]:
     return [sys.executable, "-m", "handouts", *map(str, args)]
 
 
+def build_all(content: Path, out: Path) -> float:
+    """Seconds for `handouts build --all` of CONTENT into OUT."""
+    return timed(cli("build", "--all", "--content", content, "--out", out), cwd=ROOT)
+
+
 def cold_build(content: Path, out: Path) -> tuple[float, int]:
     shutil.rmtree(out, ignore_errors=True)
-    seconds = timed(cli("build", "--all", "--content", content, "--out", out), cwd=ROOT)
+    seconds = build_all(content, out)
     return seconds, len(list(out.rglob("*.pdf")))
 
 
 def no_change_build(content: Path, out: Path, repeat: int = 3) -> float:
     """The median of a few builds with nothing to do, run right after a cold build."""
-    return statistics.median(
-        timed(cli("build", "--all", "--content", content, "--out", out), cwd=ROOT)
-        for _ in range(repeat))
+    return statistics.median(build_all(content, out) for _ in range(repeat))
 
 
 def one_drug_build(content: Path, out: Path) -> float:
     drug = content / "blinatumomab" / "drug.yaml"
     drug.write_text(drug.read_text().replace("last_reviewed: 2026-11-22",
                                              "last_reviewed: 2026-11-23"))
-    return timed(cli("build", "--all", "--content", content, "--out", out), cwd=ROOT)
+    return build_all(content, out)
 
 
 def all_jobs() -> list[Job]:

@@ -66,7 +66,7 @@ def run_cli(*args, cwd=ROOT, env=None):
 
 
 @contextlib.contextmanager
-def running_server(tmp_path: Path, env: dict | None = None, *args):
+def running_server(tmp_path: Path, *args, env: dict | None = None):
     """`handouts serve ARGS` with one render worker on a free loopback port, as (url, log
     file, process); stopped with SIGTERM, as a service manager would, on leaving."""
     with socket.socket() as sock:

@@ -82,7 +82,7 @@ def test_print_is_off_while_a_translation_is_behind_the_english(tmp_path, tablet
     effect = load_all(content, ["blinatumomab"])[0].drug.common_side_effects.items[2]
     edit_field(content, "blinatumomab", ("common_side_effects", "items", 2),
                effect + " that lasts")
-    with running_server(tmp_path, None, "--content", content) as (url, _, _):
+    with running_server(tmp_path, "--content", content) as (url, _, _):
         page = tablet.new_page()
         page.goto(url + "/")
         page.get_by_label("Search medicines").fill("blin")
