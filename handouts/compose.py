@@ -40,6 +40,35 @@ class Personal:
         return {"patient_name": self.patient_name, "care_team": self.care_team,
                 "phone": self.phone}
 
+    def filled(self) -> frozenset[str]:
+        """The fields a nurse wrote in (of PERSONAL_FIELDS)."""
+        return frozenset(key for key in PERSONAL_FIELDS if getattr(self, key))
+
+
+# Each is printed on a line of its own, after its label, and ends that line.
+PERSONAL_FIELDS = ("patient_name", "start_date", "care_team", "phone")
+
+
+class Unplaceable(Exception):
+    """A template prints a reserved field other than through its place."""
+
+
+class Reserved:
+    """A reserved field in the context: true, so the template prints the field's line, but
+    never printed itself (macros.html value() prints the place instead)."""
+
+    def __init__(self, key: str):
+        self.key = key
+
+    def __html__(self):
+        raise Unplaceable(f"{self.key} is printed without its place (macros.html, value())")
+
+    __str__ = __html__
+
+
+# A reserved field's place: an image, so that WeasyPrint gives it a position and a tag.
+PLACE_IMAGE = "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' width='1' height='1'/%3E"
+
 
 @dataclass(frozen=True)
 class Job:
@@ -58,6 +87,9 @@ class Job:
     # A clinic's mixed stock run: (drug, lang) per card, in order; overrides drug/lang/count.
     slots: tuple[tuple[DrugContent, str], ...] = ()
     personal: Personal | None = field(default=None, compare=False, repr=False)
+    # Personal fields printed as empty, tagged places, which handouts/stamp.py fills in:
+    # (field, the place's CSS size, or "" for one line) pairs.
+    reserve: tuple[tuple[str, str], ...] = ()
 
     @property
     def name(self) -> str:
@@ -204,6 +236,7 @@ def _context(job: Job, localized: Localized) -> tuple[dict, QRCode]:
     if job.clinic:
         url = job.clinic.qr_url(job.drug.id, job.lang, url)
     qr = make_qr(url, CARD_QR_MM if job.kind != "handout" else HANDOUT_QR_MM)
+    printed = printed_personal(job)
     context = {
         "lang": job.lang,
         "dir": direction(job.lang),
@@ -222,11 +255,22 @@ def _context(job: Job, localized: Localized) -> tuple[dict, QRCode]:
         "clinic": job.clinic.clinic if job.clinic else None,
         "clinic_logo": job.clinic.logo_data_uri if job.clinic else None,
         "team": _care_team(job),
-        "patient_name": job.personal.patient_name if job.personal else "",
-        "start_date": (_long_date(job.personal.start_date, loc)
-                       if job.personal and job.personal.start_date else ""),
+        "patient_name": printed["patient_name"],
+        "start_date": printed["start_date"],
+        "reserve": dict(job.reserve),
+        "place_image": PLACE_IMAGE,
     }
+    context.update({key: Reserved(key) for key, _ in job.reserve if key in context})
     return context, qr
+
+
+def printed_personal(job: Job) -> dict[str, str]:
+    """The personal fields as the documents print them (the date in the language's words)."""
+    personal = job.personal or Personal()
+    return {"patient_name": personal.patient_name,
+            "start_date": (_long_date(personal.start_date, locale(job.lang))
+                           if personal.start_date else ""),
+            "care_team": personal.care_team, "phone": personal.phone}
 
 
 def _long_date(date: dt.date, loc) -> str:
@@ -242,6 +286,11 @@ def _care_team(job: Job) -> dict | None:
     clinic = job.clinic.clinic if job.clinic else None
     name = personal.care_team or (clinic.name if clinic else "")
     phone = personal.phone or (clinic.phone_24h if clinic else "")
+    reserve = dict(job.reserve)
+    if "care_team" in reserve:
+        name = Reserved("care_team")
+    if "phone" in reserve:
+        phone = Reserved("phone")
     return {"name": name, "phone": phone} if name or phone else None
 
 

@@ -84,6 +84,14 @@ class Renderer:
 
     def layout(self, composed: Composed, html: str):
         """Lay out the document; returns the WeasyPrint Document and any warnings."""
+        return self._render(html, [self.stylesheet, self._geometry(composed)],
+                            _options(composed))
+
+    def layout_overlay(self, html: str):
+        """Lay out stamp.py's overlay: inline styles only, in the fonts print.css declared."""
+        return self._render(html, [], {})
+
+    def _render(self, html: str, stylesheets: list[CSS], options: dict):
         catcher = WeasyPrintWarnings()
         logger = logging.getLogger("weasyprint")
         logger.addHandler(catcher)
@@ -91,8 +99,8 @@ class Renderer:
             source = TemplateHTML(string=html, base_url=TEMPLATES_DIR.as_uri() + "/",
                                   url_fetcher=self.fetcher)
             source.defaults = self.html_defaults
-            document = source.render(stylesheets=[self.stylesheet, self._geometry(composed)],
-                                     font_config=self.fonts, **_options(composed))
+            document = source.render(stylesheets=stylesheets, font_config=self.fonts,
+                                     **options)
         finally:
             logger.removeHandler(catcher)
         return document, catcher.messages

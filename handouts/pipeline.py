@@ -4,14 +4,21 @@ out, verify, write.
 batch.py runs it for many documents and writes the results.
 """
 
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .compose import Composed, Job, compose
+from .compose import Composed, Job, Unplaceable, compose, printed_personal
+from .errors import RenderError
+from .fingerprint import input_hash, shared_inputs
 from .pdf import Renderer
 from .render_html import Environments, render_html
+from .stamp import Place, find_places, measure, overlay_html, shifts, stamp
 from .verify import (CARD_FONT_SIZES_PT, MIN_CARD_FONT_PT, CardOverflow, check_glyphs,
-                     check_layout, check_pdf)
+                     check_layout, check_personal, check_pdf)
+
+# Documents kept laid out for personalized requests (stamp.py): a few hundred kB each.
+KEPT_DOCUMENTS = 32
 
 
 @dataclass(frozen=True)
@@ -22,12 +29,22 @@ class Rendered:
     notes: tuple[str, ...] = ()      # advice that does not stop the build
 
 
+@dataclass(frozen=True)
+class Kept:
+    """A layout kept for personalized requests: the PDF with empty places, and where."""
+
+    rendered: Rendered
+    first: Composed
+    places: list[Place]
+
+
 class Pipeline:
     """A warm pipeline: Jinja environments and one WeasyPrint renderer, reused."""
 
     def __init__(self, template_dirs: list[Path] | None = None):
         self.environments = Environments(template_dirs)
         self.renderer = Renderer()
+        self._kept: OrderedDict[tuple, Kept] = OrderedDict()
 
     def render(self, job: Job) -> Rendered:
         return self.render_together([job])
@@ -35,13 +52,85 @@ class Pipeline:
     def render_together(self, jobs: list[Job]) -> Rendered:
         """One PDF of one or more documents (the web page's handout and card behind one
         Print button). Each is laid out and checked on its own; the pages are then written
-        together, so the PDF has one tag tree over all of them."""
-        laid_out = [self._lay_out(job) for job in jobs]
+        together, so the PDF has one tag tree over all of them.
+
+        A patient's details are drawn into a kept layout when they fit it (stamp.py)."""
+        personal = jobs[0].personal
+        if personal and personal.filled() and all(job.kind != "card-sheet" for job in jobs):
+            stamped = self._stamped(jobs)
+            if stamped is not None:
+                return stamped
+        return self.lay_out_and_write(jobs)
+
+    def lay_out_and_write(self, jobs: list[Job]) -> Rendered:
+        """render_together, with every document laid out in full."""
+        return self._write([self._lay_out(job) for job in jobs])[0]
+
+    def _write(self, laid_out: list) -> tuple[Rendered, Composed]:
         pdf = self.renderer.write([(composed, document) for composed, document, _ in laid_out])
         first = laid_out[0][0]
         pages = check_pdf(first, pdf)
         notes = tuple(note for _, _, notes in laid_out for note in notes)
-        return Rendered(first.job, pdf, pages, notes)
+        return Rendered(first.job, pdf, pages, notes), first
+
+    def _stamped(self, jobs: list[Job]) -> Rendered | None:
+        """The documents with the patient's details drawn into a kept layout, or None when
+        they cannot be (a detail runs past its paragraph, a template prints one itself)."""
+        values = {key: value for key, value in printed_personal(jobs[0]).items() if value}
+        check_personal(jobs, values)
+        shared = shared_inputs(self.environments.template_dirs)
+        inputs = [input_hash(job, self.environments.template_dirs, shared) for job in jobs]
+        # Where each paragraph is and how it is styled is the same whatever its place's
+        # height, so a layout with one-line places gives what the details are laid out
+        # in; the layout to draw into has places as high as those details then are.
+        one_line = self._kept_layout(jobs, inputs, [{key: "" for key in values}] * len(jobs))
+        if one_line is None:
+            return None
+        overlay = self._overlay(one_line.places, values, jobs[0])
+        filled = measure(one_line.places, overlay)
+        if not all(value.fits for value in filled):
+            return None
+        reserve = [{} for _ in jobs]
+        for place, value in zip(one_line.places, filled):
+            reserve[place.document][place.key] = value.reserve()
+        kept = self._kept_layout(jobs, inputs, reserve)
+        moves = kept and shifts(kept.places, filled, overlay)
+        if moves is None:
+            return None
+        pdf = stamp(kept.rendered.pdf, kept.places, overlay.write_pdf(), moves)
+        return replace(kept.rendered, job=jobs[0], pdf=pdf, pages=check_pdf(kept.first, pdf))
+
+    def _overlay(self, places: list[Place], values: dict[str, str], job: Job):
+        overlay, warnings = self.renderer.layout_overlay(overlay_html(places, values, job.lang))
+        if warnings:
+            raise RenderError(f"{job.name}: WeasyPrint reported: " + "; ".join(warnings))
+        return overlay
+
+    def _kept_layout(self, jobs: list[Job], inputs: list[str], reserve: list[dict[str, str]]
+                     ) -> "Kept | None":
+        """The documents laid out with an empty place for each field in reserve, styled as
+        it says; made on first use and kept while their inputs (input_hash) are unchanged.
+        It holds no patient data. None if a template prints a field other than in its
+        place."""
+        reserved = [replace(job, personal=None, reserve=tuple(sorted(shape.items())))
+                    for job, shape in zip(jobs, reserve, strict=True)]
+        key = tuple(zip(inputs, (job.reserve for job in reserved), strict=True))
+        if key in self._kept:
+            self._kept.move_to_end(key)
+            return self._kept[key]
+        try:
+            laid_out = [self._lay_out(job) for job in reserved]
+            places = find_places([document for _, document, _ in laid_out])
+        except Unplaceable:
+            return None
+        wanted = [(number, key) for number, shape in enumerate(reserve) for key in shape]
+        if sorted((place.document, place.key) for place in places) != sorted(wanted):
+            return None
+        rendered, first = self._write(laid_out)
+        self._kept[key] = Kept(rendered, first, places)
+        if len(self._kept) > KEPT_DOCUMENTS:
+            self._kept.popitem(last=False)
+        return self._kept[key]
 
     def _lay_out(self, job: Job) -> tuple[Composed, object, list[str]]:
         composed = compose(job, self.environments.template_dirs)

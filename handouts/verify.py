@@ -42,13 +42,8 @@ def check_glyphs(parts: list[tuple[Composed, str]]) -> None:
     problems = []
     for composed, html in parts:
         lang, name = composed.job.lang, composed.job.name
-        found = []
         personal = composed.job.personal.fields() if composed.job.personal else {}
-        for key, text in personal.items():
-            # Name the field and the character, never the value: it is patient data.
-            for ch in missing_characters(text, lang):
-                found.append(f"{name}: personalization.{key}: character U+{ord(ch):04X} is "
-                             f"not in the bundled fonts for {lang!r}")
+        found = _personal_problems(composed.job, personal)
         for path, text in _strings(composed.localized.drug.model_dump(mode="json")):
             for ch in missing_characters(text, lang):
                 found.append(f"{name}: {format_path(path)}: character U+{ord(ch):04X} ({ch}) "
@@ -59,6 +54,29 @@ def check_glyphs(parts: list[tuple[Composed, str]]) -> None:
                 found.append(f"{name}: template text: character U+{ord(ch):04X} ({ch}) is "
                              f"not in the bundled fonts for {lang!r}")
         problems += [p for p in found if p not in problems]
+    _raise(problems)
+
+
+def check_personal(jobs: list, values: dict[str, str]) -> None:
+    """The personal values as printed, against the fonts of each document's language
+    (stamp.py prints them apart from the document, which check_glyphs has seen)."""
+    problems = []
+    for job in jobs:
+        problems += [p for p in _personal_problems(job, values) if p not in problems]
+    _raise(problems)
+
+
+def _personal_problems(job, values: dict[str, str]) -> list[str]:
+    found = []
+    for key, text in values.items():
+        # Name the field and the character, never the value: it is patient data.
+        for ch in missing_characters(text, job.lang):
+            found.append(f"{job.name}: personalization.{key}: character U+{ord(ch):04X} is "
+                         f"not in the bundled fonts for {job.lang!r}")
+    return found
+
+
+def _raise(problems: list[str]) -> None:
     if problems:
         raise RenderError("\n".join(problems) + "\nReplace the character, or add a font "
                           "that has it to fonts/ and to the language's stack in handouts/fonts.py")

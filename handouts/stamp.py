@@ -1,0 +1,255 @@
+"""Pipeline stage 4b: a patient's details drawn into a document laid out without them.
+
+Requests for the same drug, language and documents differ only in the patient's details,
+and laying out a whole handout for each takes most of a request's time. So the document
+is laid out once with an empty, tagged place where each detail goes (templates/macros.html,
+value()), and kept; a request lays out only the paragraphs that hold its details, one to a
+page of the same size, and draws each into its place, as a form is filled in. The kept
+document holds no patient data: its places are empty, and the details live only in the
+request.
+
+The drawn paragraph is laid out as the whole document would lay it out: the same width,
+text style and label (laid out, not drawn), so it breaks into the same lines. The kept
+document's place has that paragraph's height and baseline, so everything after it is
+where the whole layout would put it. If a detail runs past its paragraph's width, the
+caller lays out the whole document instead.
+"""
+
+import io
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pikepdf
+from markupsafe import escape
+
+from .compose import Unplaceable
+
+PX_TO_PT = 0.75
+SLACK_PX = 0.01
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where one personal field goes, from the layout of a kept document (CSS px)."""
+
+    document: int              # which of the documents written together
+    page: int                  # in the written PDF, counted from 0
+    key: str                   # a field of compose.PERSONAL_FIELDS
+    page_size: tuple[float, float]
+    left: float                # the paragraph's content box
+    top: float
+    width: float
+    line: int                  # the place's line in its paragraph, from 0
+    line_top: float            # that line box
+    line_height: float
+    baseline: float
+    label: str                 # the text before the value, and its style
+    label_style: str
+    style: str                 # the paragraph's text style, as CSS
+    direction: str
+
+
+@dataclass(frozen=True)
+class Filled:
+    """A value's paragraph laid out on its own: its lines from the place's line on."""
+
+    height: float              # from the top of the place's line to the paragraph's end
+    baseline: float            # of the place's line, from its top
+    fits: bool                 # within the paragraph's width
+
+    def reserve(self) -> str:
+        """The place's style in a kept layout: as high as these lines, on their baseline."""
+        return (f"height: {self.height:.4f}px; "
+                f"vertical-align: {self.baseline - self.height:.4f}px")
+
+
+def find_places(documents: list) -> list[Place]:
+    """The places in laid-out WeasyPrint documents, written one after another as one PDF."""
+    places, first_page = [], 0
+    for number, document in enumerate(documents):
+        for page_number, page in enumerate(document.pages, first_page):
+            for box, line, block in _place_boxes(page._page_box):
+                key = box.element.get("alt").removeprefix("place:")
+                label = line.children[0]
+                if (line.children[-1] is not box or block.children[-1] is not line or
+                        label.element is None or label.element.get("class") != "label"):
+                    raise Unplaceable(f"the place of {key} does not end its label's paragraph")
+                places.append(Place(
+                    document=number, page=page_number, key=key,
+                    page_size=(page.width, page.height), left=block.content_box_x(),
+                    top=block.content_box_y(), width=block.width,
+                    line=block.children.index(line), line_top=line.position_y,
+                    line_height=line.height, baseline=line.position_y + line.baseline,
+                    label="".join(label.element.itertext()),
+                    label_style=_text_style(label.style), style=_text_style(block.style),
+                    direction=block.style["direction"]))
+        first_page += len(document.pages)
+    return places
+
+
+def _place_boxes(box, line=None, block=None):
+    """(place box, its line box, the block holding that line) for each place."""
+    if type(box).__name__ == "InlineReplacedBox" and box.element.get("class") == "place":
+        yield box, line, block
+        return
+    for child in getattr(box, "children", None) or []:
+        if type(child).__name__ == "LineBox":
+            yield from _place_boxes(child, child, box)
+        else:
+            yield from _place_boxes(child, line, block)
+
+
+def _text_style(style) -> str:
+    families = ", ".join("'" + name.replace("'", "") + "'" for name in style["font_family"])
+    height = style["line_height"]
+    height = f"{height.value}{height.unit}" if hasattr(height, "unit") else str(height)
+    color = style["color"]
+    coordinates = " ".join(f"{c:g}" for c in color.coordinates)
+    return (f"font-family: {families}; font-size: {style['font_size']}px; "
+            f"font-weight: {style['font_weight']}; font-style: {style['font_style']}; "
+            f"line-height: {height}; color: color({color.space} {coordinates} / "
+            f"{color.alpha:g}); text-align: {style['text_align_all']}; "
+            f"hyphens: {style['hyphens']}; overflow-wrap: {style['overflow_wrap']}")
+
+
+def overlay_html(places: list[Place], values: dict[str, str], lang: str) -> str:
+    """One page per place, with the value's paragraph where the place's paragraph is;
+    its label takes its room but is not drawn (the kept document has it)."""
+    sizes = list(dict.fromkeys(place.page_size for place in places))
+    css = "".join(f"@page s{i} {{ size: {w}px {h}px; margin: 0 }} .s{i} {{ page: s{i} }}"
+                  for i, (w, h) in enumerate(sizes))
+    body = []
+    for place in places:
+        body.append(
+            f'<div class="s{sizes.index(place.page_size)}" style="break-after: page">'
+            f'<p dir="{place.direction}" style="position: absolute; margin: 0; '
+            f'left: {place.left}px; top: {place.top}px; width: {place.width}px; {place.style}">'
+            f'<span style="visibility: hidden; {place.label_style}">{escape(place.label)}'
+            f'</span> <bdi>{escape(values[place.key])}</bdi></p></div>')
+    return (f'<html lang="{lang}"><head><style>{css}</style></head>'
+            f'<body style="margin: 0">{"".join(body)}</body></html>')
+
+
+def measure(places: list[Place], overlay) -> list[Filled]:
+    """Each value's paragraph in the overlay, place by place."""
+    filled = []
+    for place, page in zip(places, overlay.pages, strict=True):
+        lines = list(_line_boxes(page._page_box))
+        texts = [box for line in lines for box in _leaves(line)
+                 if type(box).__name__ == "TextBox"]
+        fits = (len(lines) > place.line and
+                min(box.position_x for box in texts) >= place.left - SLACK_PX and
+                max(box.position_x + box.margin_width() for box in texts)
+                <= place.left + place.width + SLACK_PX)
+        line = lines[min(place.line, len(lines) - 1)]
+        filled.append(Filled(height=lines[-1].position_y + lines[-1].height - line.position_y,
+                             baseline=line.baseline, fits=fits))
+    return filled
+
+
+def shifts(places: list[Place], filled: list[Filled], overlay) -> list[float] | None:
+    """How far (px, down) each overlay page must move to put its value's line on the
+    place's; None if a kept layout's place is not the value's height."""
+    result = []
+    for place, value, page in zip(places, filled, overlay.pages, strict=True):
+        if abs(place.line_height - value.height) > SLACK_PX:
+            return None
+        line = list(_line_boxes(page._page_box))[place.line]
+        result.append(place.baseline - (line.position_y + line.baseline))
+    return result
+
+
+def _line_boxes(box):
+    if type(box).__name__ == "LineBox":
+        yield box
+        return
+    for child in getattr(box, "children", None) or []:
+        yield from _line_boxes(child)
+
+
+def _leaves(box):
+    children = getattr(box, "children", None) or []
+    if not children:
+        yield box
+    for child in children:
+        yield from _leaves(child)
+
+
+def stamp(base: bytes, places: list[Place], overlay: bytes, shifts: list[float]) -> bytes:
+    """Draw each page of the overlay into its place in the base PDF.
+
+    The place is an image that draws nothing, tagged as a Figure and marked in the page's
+    content; it becomes a Span whose marked content draws the overlay page. The image's
+    cm operators are kept track of so that the page is drawn in the page's own coordinates.
+    """
+    with pikepdf.open(io.BytesIO(base)) as pdf, pikepdf.open(io.BytesIO(overlay)) as values:
+        by_page: dict[int, list[tuple[Place, float, int]]] = {}
+        for number, (place, shift) in enumerate(zip(places, shifts, strict=True)):
+            by_page.setdefault(place.page, []).append((place, shift, number))
+        for page_number, wanted in by_page.items():
+            page = pdf.pages[page_number]
+            elements = _place_elements(pdf, page)
+            resources = page.obj.Resources
+            if "/XObject" not in resources:
+                resources.XObject = pikepdf.Dictionary()
+            xobjects = resources.XObject
+            draws = {}
+            for place, shift, number in wanted:
+                mcid, element = elements.pop(place.key)
+                name = pikepdf.Name(f"/Place{number}")
+                xobjects[name] = pdf.copy_foreign(values.pages[number].as_form_xobject())
+                draws[mcid] = (name, -shift * PX_TO_PT)
+                element.S = pikepdf.Name.Span
+                del element["/Alt"], element["/A"]
+            page.obj.Contents = pdf.make_stream(
+                pikepdf.unparse_content_stream(_redraw(pikepdf.parse_content_stream(page),
+                                                       draws)))
+        out = io.BytesIO()
+        pdf.save(out, deterministic_id=True)
+    return out.getvalue()
+
+
+def _place_elements(pdf: pikepdf.Pdf, page: pikepdf.Page) -> dict[str, tuple[int, object]]:
+    """The page's place Figures in the structure tree: {key: (MCID, element)}."""
+    nums = pdf.Root.StructTreeRoot.ParentTree.Nums
+    key = int(page.obj.StructParents)
+    for i in range(0, len(nums), 2):
+        if int(nums[i]) == key:
+            return {str(element.Alt).removeprefix("place:"): (mcid, element)
+                    for mcid, element in enumerate(nums[i + 1])
+                    if element.get("/S") == pikepdf.Name.Figure
+                    and str(element.get("/Alt", "")).startswith("place:")}
+    return {}
+
+
+def _redraw(operations, draws: dict[int, tuple[pikepdf.Name, float]]):
+    """The content stream with each place's marked content replaced by its overlay page."""
+    matrices = [pikepdf.Matrix()]
+    result, skipping = [], False
+    for operands, operator in operations:
+        op = str(operator)
+        if skipping:
+            if op == "EMC":
+                result.append((operands, operator))
+                skipping = False
+            continue
+        if op == "q":
+            matrices.append(matrices[-1])
+        elif op == "Q":
+            matrices.pop()
+        elif op == "cm":
+            matrices[-1] = pikepdf.Matrix(*map(float, operands)) @ matrices[-1]
+        elif op == "BDC" and isinstance(operands[1], pikepdf.Dictionary) \
+                and int(operands[1].get("/MCID", -1)) in draws:
+            name, rise = draws[int(operands[1].MCID)]
+            back = matrices[-1].inverse()
+            result += [([pikepdf.Name.Span, operands[1]], pikepdf.Operator("BDC")),
+                       ([], pikepdf.Operator("q")),
+                       (list(back.shorthand), pikepdf.Operator("cm")),
+                       ([1, 0, 0, 1, 0, Decimal(f"{rise:.4f}")], pikepdf.Operator("cm")),
+                       ([name], pikepdf.Operator("Do")),
+                       ([], pikepdf.Operator("Q"))]
+            skipping = True
+            continue
+        result.append((operands, operator))
+    return result
