@@ -15,6 +15,7 @@ where the whole layout would put it. If a detail runs past its paragraph's width
 caller lays out the whole document instead.
 """
 
+import hashlib
 import io
 from dataclasses import dataclass
 from decimal import Decimal
@@ -183,6 +184,7 @@ def stamp(base: bytes, places: list[Place], overlay: bytes, shifts: list[float])
     cm operators are kept track of so that the page is drawn in the page's own coordinates.
     """
     with pikepdf.open(io.BytesIO(base)) as pdf, pikepdf.open(io.BytesIO(overlay)) as values:
+        _rename_subsets(values)
         by_page: dict[int, list[tuple[Place, float, int]]] = {}
         for number, (place, shift) in enumerate(zip(places, shifts, strict=True)):
             by_page.setdefault(place.page, []).append((place, shift, number))
@@ -207,6 +209,22 @@ def stamp(base: bytes, places: list[Place], overlay: bytes, shifts: list[float])
         out = io.BytesIO()
         pdf.save(out, deterministic_id=True)
     return out.getvalue()
+
+
+def _rename_subsets(pdf: pikepdf.Pdf) -> None:
+    """WeasyPrint names a font's subset after the font, not after its glyphs: the overlay's
+    subset would share its name with the kept document's, and a printer that keeps fonts
+    by name could print one's glyphs with the other's codes. The tag becomes the subset's
+    own digest."""
+    for font in pdf.pages[0].Resources.get("/Font", {}).values():
+        for member in [font, *font.get("/DescendantFonts", [])]:
+            descriptor = member.get("/FontDescriptor")
+            if descriptor is None or "/FontFile2" not in descriptor:
+                continue
+            digest = hashlib.sha256(descriptor.FontFile2.read_bytes()).digest()
+            tag = "".join(chr(ord("A") + byte % 26) for byte in digest[:6])
+            name = pikepdf.Name(f"/{tag}+{str(descriptor.FontName).partition('+')[2]}")
+            descriptor.FontName = member.BaseFont = font.BaseFont = name
 
 
 def _place_elements(pdf: pikepdf.Pdf, page: pikepdf.Page) -> dict[str, tuple[int, object]]:

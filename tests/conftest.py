@@ -37,6 +37,11 @@ def drugs():
     return load_all(CONTENT_DIR)
 
 
+@pytest.fixture(scope="session")
+def blinatumomab(drugs):
+    return next(d for d in drugs if d.id == "blinatumomab")
+
+
 def build_all(drugs, out: Path, pipeline, paper="letter", langs=("en",)):
     """Build every kind for these drugs and languages; fail the test if any document fails."""
     jobs = [Job(d, lang, kind, paper) for d in drugs for lang in langs for kind in KINDS]
