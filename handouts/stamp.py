@@ -44,8 +44,9 @@ class Place:
     line_top: float            # that line box
     line_height: float
     baseline: float
-    label: str                 # the text before the value, and its style
-    label_style: str
+    label: str                 # the text before the value, its style, and where it ends on
+    label_style: str           # the place's line (its left edge, right to left)
+    label_end: float
     style: str                 # the paragraph's text style, as CSS
     direction: str
 
@@ -75,6 +76,7 @@ def find_places(documents: list) -> list[Place]:
                 if (line.children[-1] is not box or block.children[-1] is not line or
                         label.element is None or label.element.get("class") != "label"):
                     raise Unplaceable(f"the place of {key} does not end its label's paragraph")
+                rtl = block.style["direction"] == "rtl"
                 places.append(Place(
                     document=number, page=page_number, key=key,
                     page_size=(page.width, page.height), left=block.content_box_x(),
@@ -82,8 +84,8 @@ def find_places(documents: list) -> list[Place]:
                     line=block.children.index(line), line_top=line.position_y,
                     line_height=line.height, baseline=line.position_y + line.baseline,
                     label="".join(label.element.itertext()),
-                    label_style=_text_style(label.style), style=_text_style(block.style),
-                    direction=block.style["direction"]))
+                    label_style=_text_style(label.style), label_end=_end(label, rtl),
+                    style=_text_style(block.style), direction=block.style["direction"]))
         first_page += len(document.pages)
     return places
 
@@ -100,17 +102,27 @@ def _place_boxes(box, line=None, block=None):
             yield from _place_boxes(child, line, block)
 
 
+def _end(box, rtl: bool) -> float:
+    return box.position_x if rtl else box.position_x + box.margin_width()
+
+
 def _text_style(style) -> str:
     families = ", ".join("'" + name.replace("'", "") + "'" for name in style["font_family"])
-    height = style["line_height"]
-    height = f"{height.value}{height.unit}" if hasattr(height, "unit") else str(height)
     color = style["color"]
     coordinates = " ".join(f"{c:g}" for c in color.coordinates)
     return (f"font-family: {families}; font-size: {style['font_size']}px; "
             f"font-weight: {style['font_weight']}; font-style: {style['font_style']}; "
-            f"line-height: {height}; color: color({color.space} {coordinates} / "
-            f"{color.alpha:g}); text-align: {style['text_align_all']}; "
+            f"line-height: {_css(style['line_height'])}; "
+            f"letter-spacing: {_css(style['letter_spacing'])}; "
+            f"word-spacing: {_css(style['word_spacing'])}; "
+            f"color: color({color.space} {coordinates} / {color.alpha:g}); "
+            f"text-align: {style['text_align_all']}; text-transform: {style['text_transform']}; "
             f"hyphens: {style['hyphens']}; overflow-wrap: {style['overflow_wrap']}")
+
+
+def _css(value) -> str:
+    """A computed length (or keyword, or number) written back as CSS."""
+    return f"{value.value}{value.unit}" if hasattr(value, "unit") else str(value)
 
 
 def overlay_html(places: list[Place], values: dict[str, str], lang: str) -> str:
@@ -138,11 +150,15 @@ def measure(places: list[Place], overlay) -> list[Filled]:
         lines = list(_line_boxes(page._page_box))
         texts = [box for line in lines for box in _leaves(line)
                  if type(box).__name__ == "TextBox"]
+        line = lines[min(place.line, len(lines) - 1)]
+        # The label must end where it does in the kept layout, or the value's lines
+        # would not break as the whole layout breaks them.
         fits = (len(lines) > place.line and
+                abs(_end(line.children[0], place.direction == "rtl") - place.label_end)
+                <= SLACK_PX and
                 min(box.position_x for box in texts) >= place.left - SLACK_PX and
                 max(box.position_x + box.margin_width() for box in texts)
                 <= place.left + place.width + SLACK_PX)
-        line = lines[min(place.line, len(lines) - 1)]
         filled.append(Filled(height=lines[-1].position_y + lines[-1].height - line.position_y,
                              baseline=line.baseline, fits=fits))
     return filled

@@ -151,3 +151,20 @@ def test_template_printing_a_detail_itself_gets_the_whole_layout(blinatumomab, t
     assert stamped_places(rendered) == 0
     assert rendered == pipeline.lay_out_and_write(jobs).pdf
     assert f"For {NAME}" in pdf_text(rendered)
+
+
+def test_label_styled_beyond_what_the_overlay_copies_gets_the_whole_layout(blinatumomab,
+                                                                         tmp_path):
+    # Padding on a label moves the value; the overlay does not copy padding, so its label
+    # would end elsewhere than the kept layout's, and the document is laid out whole.
+    macros = (TEMPLATES_DIR / "macros.html").read_text()
+    label = '<span class="label">{{ _("Patient:") }}</span>'
+    assert label in macros
+    (tmp_path / "macros.html").write_text(
+        macros.replace(label, label.replace('class="label"',
+                                            'class="label" style="padding-right: 6px"')))
+    pipeline = Pipeline(template_dirs=[tmp_path])
+    jobs = handout_and_card(blinatumomab, "en", personal())
+    rendered = pipeline.render_together(jobs).pdf
+    assert stamped_places(rendered) == 0
+    assert rendered == pipeline.lay_out_and_write(jobs).pdf
