@@ -90,13 +90,15 @@ class Pipeline:
         filled = measure(one_line.places, overlay)
         if not all(value.fits for value in filled):
             return None
-        reserve = [{} for _ in jobs]
-        for place, value in zip(one_line.places, filled):
-            reserve[place.document][place.key] = value.reserve()
-        kept = self._kept_layout(jobs, inputs, reserve)
-        moves = kept and shifts(kept.places, filled, overlay)
-        if moves is None:
-            return None
+        kept, moves = one_line, shifts(one_line.places, filled, overlay)
+        if moves is None:           # a value takes more lines, or a taller line, than one
+            reserve = [{} for _ in jobs]
+            for place, value in zip(one_line.places, filled):
+                reserve[place.document][place.key] = value.reserve()
+            kept = self._kept_layout(jobs, inputs, reserve)
+            moves = kept and shifts(kept.places, filled, overlay)
+            if moves is None:
+                return None
         pdf = stamp(kept.rendered.pdf, kept.places, overlay.write_pdf(), moves)
         return replace(kept.rendered, job=jobs[0], pdf=pdf, pages=check_pdf(kept.first, pdf))
 

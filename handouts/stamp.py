@@ -166,10 +166,11 @@ def measure(places: list[Place], overlay) -> list[Filled]:
 
 def shifts(places: list[Place], filled: list[Filled], overlay) -> list[float] | None:
     """How far (px, down) each overlay page must move to put its value's line on the
-    place's; None if a kept layout's place is not the value's height."""
+    place's; None if a kept layout's place is not the value's height and baseline."""
     result = []
     for place, value, page in zip(places, filled, overlay.pages, strict=True):
-        if abs(place.line_height - value.height) > SLACK_PX:
+        if (abs(place.line_height - value.height) > SLACK_PX or
+                abs(place.baseline - place.line_top - value.baseline) > SLACK_PX):
             return None
         line = list(_line_boxes(page._page_box))[place.line]
         result.append(place.baseline - (line.position_y + line.baseline))

@@ -4,11 +4,13 @@
 
 Starts `handouts serve` on loopback, warms it, then, for each count in CLIENTS, runs that
 many concurrent clients that each POST REQUESTS personalized handout+card documents to
-/api/documents (bounded in count, loopback only). Prints one Markdown table row per count:
-one client shows a request's own time, four show it under load.
+/api/documents (bounded in count, loopback only), each for another patient: names of
+different lengths, other dates, wards and phone numbers. Prints one Markdown table row
+per count: one client shows a request's own time, four show it under load.
 """
 
 import argparse
+import itertools
 import json
 import os
 import socket
@@ -21,15 +23,26 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BODY = json.dumps({
-    "drug": "blinatumomab", "lang": "es", "kinds": ["handout", "card"],
-    "personalization": {"patient_name": "Test Patient", "care_team": "Ward 7",
-                        "phone": "+1 555 010 0199", "start_date": "2026-11-02"},
-}).encode()
+# Each request is for another patient; the long names take two lines on the card.
+NAMES = ["Ana López", "María José García Fernández", "Liam O'Connor", "Kim Ng",
+         "Jean-Baptiste Émile Rousseau-Delacroix de la Tour", "Zephyrine Quackenbush",
+         "Olumide Adeyemi", "Søren Kierkegaard Ibsen"]
+_count = itertools.count()
+
+
+def body() -> bytes:
+    number = next(_count)
+    return json.dumps({
+        "drug": "blinatumomab", "lang": "es", "kinds": ["handout", "card"],
+        "personalization": {"patient_name": NAMES[number % len(NAMES)],
+                            "care_team": f"Ward {number % 9 + 1}",
+                            "phone": f"+1 555 010 {number % 10000:04d}",
+                            "start_date": f"2026-{number % 12 + 1:02d}-{number % 28 + 1:02d}"},
+    }).encode()
 
 
 def post(url: str) -> float:
-    request = urllib.request.Request(url + "/api/documents", data=BODY, method="POST",
+    request = urllib.request.Request(url + "/api/documents", data=body(), method="POST",
                                      headers={"Content-Type": "application/json"})
     start = time.perf_counter()
     with urllib.request.urlopen(request, timeout=60) as response:
