@@ -13,7 +13,7 @@ from .errors import RenderError
 from .fingerprint import input_hash, shared_inputs
 from .pdf import Renderer
 from .render_html import Environments, render_html
-from .stamp import Place, find_places, measure, overlay_html, shifts, stamp
+from .stamp import Place, find_places, measure, overlay_html, prepare, shifts, stamp
 from .verify import (CARD_FONT_SIZES_PT, MIN_CARD_FONT_PT, CardOverflow, check_glyphs,
                      check_layout, check_personal, check_pdf)
 
@@ -31,11 +31,13 @@ class Rendered:
 
 @dataclass(frozen=True)
 class Kept:
-    """A layout kept for personalized requests: the PDF with empty places, and where."""
+    """A layout kept for personalized requests: the PDF with empty places, where they
+    are, and the PDF prepared to have them filled in (stamp.prepare)."""
 
     rendered: Rendered
     first: Composed
     places: list[Place]
+    prepared: bytes
 
 
 class Pipeline:
@@ -99,7 +101,7 @@ class Pipeline:
             moves = kept and shifts(kept.places, filled, overlay)
             if moves is None:
                 return None
-        pdf = stamp(kept.rendered.pdf, kept.places, overlay.write_pdf(), moves)
+        pdf = stamp(kept.prepared, kept.places, overlay.write_pdf(), moves)
         return replace(kept.rendered, job=jobs[0], pdf=pdf, pages=check_pdf(kept.first, pdf))
 
     def _overlay(self, places: list[Place], values: dict[str, str], job: Job):
@@ -129,7 +131,7 @@ class Pipeline:
         if sorted((place.document, place.key) for place in places) != sorted(wanted):
             return None
         rendered, first = self._write(laid_out)
-        self._kept[key] = Kept(rendered, first, places)
+        self._kept[key] = Kept(rendered, first, places, prepare(rendered.pdf, places))
         if len(self._kept) > KEPT_DOCUMENTS:
             self._kept.popitem(last=False)
         return self._kept[key]

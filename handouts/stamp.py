@@ -193,36 +193,41 @@ def _leaves(box):
         yield from _leaves(child)
 
 
-def stamp(base: bytes, places: list[Place], overlay: bytes, shifts: list[float]) -> bytes:
-    """Draw each page of the overlay into its place in the base PDF.
-
-    The place is an image that draws nothing, tagged as a Figure and marked in the page's
-    content; it becomes a Span whose marked content draws the overlay page. The image's
-    cm operators are kept track of so that the page is drawn in the page's own coordinates.
-    """
-    with pikepdf.open(io.BytesIO(base)) as pdf, pikepdf.open(io.BytesIO(overlay)) as values:
-        _rename_subsets(values)
-        by_page: dict[int, list[tuple[Place, float, int]]] = {}
-        for number, (place, shift) in enumerate(zip(places, shifts, strict=True)):
-            by_page.setdefault(place.page, []).append((place, shift, number))
-        for page_number, wanted in by_page.items():
+def prepare(base: bytes, places: list[Place]) -> bytes:
+    """The kept PDF, made ready once for every request: each place's marked content, an
+    image that draws nothing tagged as a Figure, becomes a Span that draws the form
+    /Place<n> (n: the place's number), in the page's own coordinates; stamp() supplies
+    the forms. The cm operators before it are followed to undo them."""
+    with pikepdf.open(io.BytesIO(base)) as pdf:
+        for page_number in sorted({place.page for place in places}):
             page = pdf.pages[page_number]
             elements = _place_elements(pdf, page)
-            resources = page.obj.Resources
+            draws = {}
+            for number, place in enumerate(places):
+                if place.page == page_number:
+                    mcid, element = elements.pop(place.key)
+                    draws[mcid] = pikepdf.Name(f"/Place{number}")
+                    element.S = pikepdf.Name.Span
+                    del element["/Alt"], element["/A"]
+            page.obj.Contents = pdf.make_stream(pikepdf.unparse_content_stream(
+                _redraw(pikepdf.parse_content_stream(page), draws)))
+        out = io.BytesIO()
+        pdf.save(out, deterministic_id=True)
+    return out.getvalue()
+
+
+def stamp(prepared: bytes, places: list[Place], overlay: bytes, shifts: list[float]
+          ) -> bytes:
+    """The prepared PDF with overlay page n drawn at place n, moved down by shifts[n]."""
+    with pikepdf.open(io.BytesIO(prepared)) as pdf, pikepdf.open(io.BytesIO(overlay)) as values:
+        _rename_subsets(values)
+        for number, (place, shift) in enumerate(zip(places, shifts, strict=True)):
+            form = values.pages[number].as_form_xobject()
+            form.Matrix = pikepdf.Array([1, 0, 0, 1, 0, Decimal(f"{-shift * PX_TO_PT:.4f}")])
+            resources = pdf.pages[place.page].obj.Resources
             if "/XObject" not in resources:
                 resources.XObject = pikepdf.Dictionary()
-            xobjects = resources.XObject
-            draws = {}
-            for place, shift, number in wanted:
-                mcid, element = elements.pop(place.key)
-                name = pikepdf.Name(f"/Place{number}")
-                xobjects[name] = pdf.copy_foreign(values.pages[number].as_form_xobject())
-                draws[mcid] = (name, -shift * PX_TO_PT)
-                element.S = pikepdf.Name.Span
-                del element["/Alt"], element["/A"]
-            page.obj.Contents = pdf.make_stream(
-                pikepdf.unparse_content_stream(_redraw(pikepdf.parse_content_stream(page),
-                                                       draws)))
+            resources.XObject[f"/Place{number}"] = pdf.copy_foreign(form)
         out = io.BytesIO()
         pdf.save(out, deterministic_id=True)
     return out.getvalue()
@@ -257,8 +262,8 @@ def _place_elements(pdf: pikepdf.Pdf, page: pikepdf.Page) -> dict[str, tuple[int
     return {}
 
 
-def _redraw(operations, draws: dict[int, tuple[pikepdf.Name, float]]):
-    """The content stream with each place's marked content replaced by its overlay page."""
+def _redraw(operations, draws: dict[int, pikepdf.Name]):
+    """The content stream with each place's marked content replaced by a Do of its form."""
     matrices = [pikepdf.Matrix()]
     result, skipping = [], False
     for operands, operator in operations:
@@ -276,13 +281,10 @@ def _redraw(operations, draws: dict[int, tuple[pikepdf.Name, float]]):
             matrices[-1] = pikepdf.Matrix(*map(float, operands)) @ matrices[-1]
         elif op == "BDC" and isinstance(operands[1], pikepdf.Dictionary) \
                 and int(operands[1].get("/MCID", -1)) in draws:
-            name, rise = draws[int(operands[1].MCID)]
-            back = matrices[-1].inverse()
             result += [([pikepdf.Name.Span, operands[1]], pikepdf.Operator("BDC")),
                        ([], pikepdf.Operator("q")),
-                       (list(back.shorthand), pikepdf.Operator("cm")),
-                       ([1, 0, 0, 1, 0, Decimal(f"{rise:.4f}")], pikepdf.Operator("cm")),
-                       ([name], pikepdf.Operator("Do")),
+                       (list(matrices[-1].inverse().shorthand), pikepdf.Operator("cm")),
+                       ([draws[int(operands[1].MCID)]], pikepdf.Operator("Do")),
                        ([], pikepdf.Operator("Q"))]
             skipping = True
             continue
