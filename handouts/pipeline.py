@@ -92,13 +92,13 @@ class Pipeline:
         filled = measure(one_line.places, overlay)
         if not all(value.fits for value in filled):
             return None
-        kept, moves = one_line, shifts(one_line.places, filled, overlay)
+        kept, moves = one_line, shifts(one_line.places, one_line.places, filled, overlay)
         if moves is None:           # a value takes more lines, or a taller line, than one
             reserve = [{} for _ in jobs]
             for place, value in zip(one_line.places, filled):
                 reserve[place.document][place.key] = value.reserve()
             kept = self._kept_layout(jobs, inputs, reserve)
-            moves = kept and shifts(kept.places, filled, overlay)
+            moves = kept and shifts(kept.places, one_line.places, filled, overlay)
             if moves is None:
                 return None
         pdf = stamp(kept.prepared, kept.places, overlay.write_pdf(), moves)
@@ -125,13 +125,14 @@ class Pipeline:
         try:
             laid_out = [self._lay_out(job) for job in reserved]
             places = find_places([document for _, document, _ in laid_out])
+            wanted = [(number, key) for number, shape in enumerate(reserve) for key in shape]
+            if sorted((place.document, place.key) for place in places) != sorted(wanted):
+                raise Unplaceable("a template prints a field without its place")
+            rendered, first = self._write(laid_out)
+            prepared = prepare(rendered.pdf, places)
         except Unplaceable:
             return None
-        wanted = [(number, key) for number, shape in enumerate(reserve) for key in shape]
-        if sorted((place.document, place.key) for place in places) != sorted(wanted):
-            return None
-        rendered, first = self._write(laid_out)
-        self._kept[key] = Kept(rendered, first, places, prepare(rendered.pdf, places))
+        self._kept[key] = Kept(rendered, first, places, prepared)
         if len(self._kept) > KEPT_DOCUMENTS:
             self._kept.popitem(last=False)
         return self._kept[key]

@@ -11,8 +11,9 @@ request.
 The drawn paragraph is laid out as the whole document would lay it out: the same width,
 text style and label (laid out, not drawn), so it breaks into the same lines. The kept
 document's place has that paragraph's height and baseline, so everything after it is
-where the whole layout would put it. If a detail runs past its paragraph's width, the
-caller lays out the whole document instead.
+where the whole layout would put it. Whenever that cannot be made sure of (a detail runs
+past its paragraph, the label would end elsewhere, a template prints a detail some other
+way), the caller lays out the whole document instead.
 """
 
 import hashlib
@@ -49,6 +50,11 @@ class Place:
     label_end: float
     style: str                 # the paragraph's text style, as CSS
     direction: str
+
+    def across(self) -> tuple:
+        """What decides how a value breaks into lines at this place."""
+        return (self.page_size, self.left, self.width, self.line, self.label,
+                self.label_style, self.label_end, self.style, self.direction)
 
 
 @dataclass(frozen=True)
@@ -153,7 +159,7 @@ def measure(places: list[Place], overlay) -> list[Filled]:
         line = lines[min(place.line, len(lines) - 1)]
         # The label must end where it does in the kept layout, or the value's lines
         # would not break as the whole layout breaks them.
-        fits = (len(lines) > place.line and
+        fits = (bool(texts) and len(lines) > place.line and
                 abs(_end(line.children[0], place.direction == "rtl") - place.label_end)
                 <= SLACK_PX and
                 min(box.position_x for box in texts) >= place.left - SLACK_PX and
@@ -164,12 +170,15 @@ def measure(places: list[Place], overlay) -> list[Filled]:
     return filled
 
 
-def shifts(places: list[Place], filled: list[Filled], overlay) -> list[float] | None:
-    """How far (px, down) each overlay page must move to put its value's line on the
-    place's; None if a kept layout's place is not the value's height and baseline."""
+def shifts(places: list[Place], measured: list[Place], filled: list[Filled], overlay
+           ) -> list[float] | None:
+    """How far (px, down) each overlay page, laid out for the measured places, must move
+    to put its value's line on the place's; None if a place is not the value's height and
+    baseline, or is in a paragraph that would break the value differently."""
     result = []
-    for place, value, page in zip(places, filled, overlay.pages, strict=True):
-        if (abs(place.line_height - value.height) > SLACK_PX or
+    for place, at, value, page in zip(places, measured, filled, overlay.pages, strict=True):
+        if (place.across() != at.across() or
+                abs(place.line_height - value.height) > SLACK_PX or
                 abs(place.baseline - place.line_top - value.baseline) > SLACK_PX):
             return None
         line = list(_line_boxes(page._page_box))[place.line]
@@ -205,6 +214,8 @@ def prepare(base: bytes, places: list[Place]) -> bytes:
             draws = {}
             for number, place in enumerate(places):
                 if place.page == page_number:
+                    if place.key not in elements:
+                        raise Unplaceable(f"the place of {place.key} is not tagged")
                     mcid, element = elements.pop(place.key)
                     draws[mcid] = pikepdf.Name(f"/Place{number}")
                     element.S = pikepdf.Name.Span
@@ -265,13 +276,13 @@ def _place_elements(pdf: pikepdf.Pdf, page: pikepdf.Page) -> dict[str, tuple[int
 def _redraw(operations, draws: dict[int, pikepdf.Name]):
     """The content stream with each place's marked content replaced by a Do of its form."""
     matrices = [pikepdf.Matrix()]
-    result, skipping = [], False
+    result, skipping = [], 0           # skipping: marked-content depth inside a place
     for operands, operator in operations:
         op = str(operator)
         if skipping:
-            if op == "EMC":
+            skipping += {"BDC": 1, "BMC": 1, "EMC": -1}.get(op, 0)
+            if not skipping:
                 result.append((operands, operator))
-                skipping = False
             continue
         if op == "q":
             matrices.append(matrices[-1])
@@ -286,7 +297,7 @@ def _redraw(operations, draws: dict[int, pikepdf.Name]):
                        (list(matrices[-1].inverse().shorthand), pikepdf.Operator("cm")),
                        ([draws[int(operands[1].MCID)]], pikepdf.Operator("Do")),
                        ([], pikepdf.Operator("Q"))]
-            skipping = True
+            skipping = 1
             continue
         result.append((operands, operator))
     return result
