@@ -1,5 +1,5 @@
 """The pipeline for one document (or a few written as one PDF): compose, render HTML, lay
-out, verify, write.
+out, verify, write; for a patient's details, draw them into a kept layout (stamp.py).
 
 batch.py runs it for many documents and writes the results.
 """
@@ -17,8 +17,9 @@ from .stamp import Place, find_places, measure, overlay_html, prepare, shifts, s
 from .verify import (CARD_FONT_SIZES_PT, MIN_CARD_FONT_PT, CardOverflow, check_glyphs,
                      check_layout, check_personal, check_pdf)
 
-# Documents kept laid out for personalized requests (stamp.py): a few hundred kB each.
-KEPT_DOCUMENTS = 32
+# Layouts kept for personalized requests (stamp.py), per process: each a PDF of tens to
+# a few hundred kB.
+KEPT_LAYOUTS = 32
 
 
 @dataclass(frozen=True)
@@ -31,13 +32,13 @@ class Rendered:
 
 @dataclass(frozen=True)
 class Kept:
-    """A layout kept for personalized requests: the PDF with empty places, where they
-    are, and the PDF prepared to have them filled in (stamp.prepare)."""
+    """A layout kept for personalized requests: the PDF with empty places, prepared to
+    have them filled in (stamp.prepare), and where they are."""
 
-    rendered: Rendered
-    first: Composed
-    places: list[Place]
     prepared: bytes
+    places: list[Place]
+    first: Composed                  # the first document, as check_pdf names it
+    notes: tuple[str, ...]
 
 
 class Pipeline:
@@ -58,7 +59,8 @@ class Pipeline:
 
         A patient's details are drawn into a kept layout when they fit it (stamp.py)."""
         personal = jobs[0].personal
-        if personal and personal.filled() and all(job.kind != "card-sheet" for job in jobs):
+        if personal and personal.filled() and all(
+                job.personal == personal and job.kind != "card-sheet" for job in jobs):
             stamped = self._stamped(jobs)
             if stamped is not None:
                 return stamped
@@ -102,7 +104,7 @@ class Pipeline:
             if moves is None:
                 return None
         pdf = stamp(kept.prepared, kept.places, overlay.write_pdf(), moves)
-        return replace(kept.rendered, job=jobs[0], pdf=pdf, pages=check_pdf(kept.first, pdf))
+        return Rendered(jobs[0], pdf, check_pdf(kept.first, pdf), kept.notes)
 
     def _overlay(self, places: list[Place], values: dict[str, str], job: Job):
         overlay, warnings = self.renderer.layout_overlay(overlay_html(places, values, job.lang))
@@ -132,8 +134,8 @@ class Pipeline:
             prepared = prepare(rendered.pdf, places)
         except Unplaceable:
             return None
-        self._kept[key] = Kept(rendered, first, places, prepared)
-        if len(self._kept) > KEPT_DOCUMENTS:
+        self._kept[key] = Kept(prepared, places, first, rendered.notes)
+        if len(self._kept) > KEPT_LAYOUTS:
             self._kept.popitem(last=False)
         return self._kept[key]
 

@@ -129,7 +129,7 @@ def test_kept_layouts_hold_no_patient_data(blinatumomab):
     kept = list(pipeline._kept.values())
     assert kept
     for layout in kept:
-        text = pdf_text(layout.rendered.pdf)
+        text = pdf_text(layout.prepared)
         assert NAME not in text and "Ann Lee" not in text and "Ward 7" not in text
         assert "555 010" not in text and "marzo" not in text
         assert NAME not in repr(layout.places) and "Ward 7" not in repr(layout.places)
