@@ -45,7 +45,7 @@ class Personal:
         return frozenset(key for key in PERSONAL_FIELDS if getattr(self, key))
 
 
-# Each is printed on a line of its own, after its label, and ends that line.
+# Each is printed in a paragraph of its own, after its label (macros.html, value()).
 PERSONAL_FIELDS = ("patient_name", "start_date", "care_team", "phone")
 
 
