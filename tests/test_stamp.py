@@ -10,11 +10,12 @@ import pypdfium2
 import pytest
 from PIL import ImageChops
 
+from handouts.clinic import load_clinic
 from handouts.compose import Job, Personal
 from handouts.pipeline import Pipeline
 from handouts.locations import TEMPLATES_DIR
 
-from .conftest import page_sizes, pdf_text
+from .conftest import FIXTURES, page_sizes, pdf_text
 
 NAME = "Zephyrine Quackenbush"
 
@@ -172,3 +173,17 @@ def test_label_styled_beyond_what_the_overlay_copies_gets_the_whole_layout(blina
     rendered = pipeline.render_together(jobs).pdf
     assert stamped_places(rendered) == 0
     assert rendered == pipeline.lay_out_and_write(jobs).pdf
+
+
+def test_clinic_team_stays_in_the_kept_layout_and_the_name_is_drawn_in(blinatumomab):
+    # The clinic's care team is part of the document; only what the nurse wrote is drawn.
+    clinic = load_clinic(FIXTURES / "clinic" / "clinic.yaml")
+    pipeline = Pipeline()
+    jobs = [Job(blinatumomab, "fr", kind, clinic=clinic, personal=Personal("Ann Lee"))
+            for kind in ("handout", "card")]
+    stamped = pipeline.render_together(jobs).pdf
+    whole = pipeline.lay_out_and_write(jobs).pdf
+    assert stamped_places(stamped) == 2
+    assert clinic.clinic.phone_24h in pdf_text(next(iter(pipeline._kept.values())).prepared)
+    for drawn, laid_out in zip(characters(stamped), characters(whole), strict=True):
+        assert same_places(drawn, laid_out)
