@@ -18,8 +18,9 @@ from .verify import (CARD_FONT_SIZES_PT, MIN_CARD_FONT_PT, CardOverflow, check_g
                      check_layout, check_personal, check_pdf)
 
 # Layouts kept for personalized requests (stamp.py), per process: each a PDF of tens to
-# a few hundred kB.
+# a few hundred kB; and the laid-out documents they are written from, 1-2 MB each.
 KEPT_LAYOUTS = 32
+KEPT_DOCUMENTS = 16
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class Pipeline:
         self.environments = Environments(template_dirs)
         self.renderer = Renderer()
         self._kept: OrderedDict[tuple, Kept] = OrderedDict()
+        self._kept_documents: OrderedDict[tuple, tuple] = OrderedDict()
 
     def render(self, job: Job) -> Rendered:
         return self.render_together([job])
@@ -98,7 +100,7 @@ class Pipeline:
         if moves is None:           # a value takes more lines, or a taller line, than one
             reserve = [{} for _ in jobs]
             for place, value in zip(one_line.places, filled):
-                reserve[place.document][place.key] = value.reserve()
+                reserve[place.document][place.key] = value.reserve(place)
             kept = self._kept_layout(jobs, inputs, reserve)
             moves = kept and shifts(kept.places, one_line.places, filled, overlay)
             if moves is None:
@@ -125,7 +127,8 @@ class Pipeline:
             self._kept.move_to_end(key)
             return self._kept[key]
         try:
-            laid_out = [self._lay_out(job) for job in reserved]
+            laid_out = [self._kept_document(job, inputs_)
+                        for job, inputs_ in zip(reserved, inputs, strict=True)]
             places = find_places([document for _, document, _ in laid_out])
             wanted = [(number, key) for number, shape in enumerate(reserve) for key in shape]
             if sorted((place.document, place.key) for place in places) != sorted(wanted):
@@ -134,10 +137,17 @@ class Pipeline:
             prepared = prepare(rendered.pdf, places)
         except Unplaceable:
             return None
-        self._kept[key] = Kept(prepared, places, first, rendered.notes)
-        if len(self._kept) > KEPT_LAYOUTS:
-            self._kept.popitem(last=False)
-        return self._kept[key]
+        return _keep(self._kept, key, Kept(prepared, places, first, rendered.notes),
+                     KEPT_LAYOUTS)
+
+    def _kept_document(self, job: Job, inputs: str):
+        """One document of a kept layout, laid out: a new combination of place heights
+        lays out again only the documents whose places changed."""
+        key = (inputs, job.reserve)
+        if key in self._kept_documents:
+            self._kept_documents.move_to_end(key)
+            return self._kept_documents[key]
+        return _keep(self._kept_documents, key, self._lay_out(job), KEPT_DOCUMENTS)
 
     def _lay_out(self, job: Job) -> tuple[Composed, object, list[str]]:
         composed = compose(job, self.environments.template_dirs)
@@ -170,3 +180,11 @@ class Pipeline:
         check_glyphs(parts)
         document, warnings = self.renderer.layout(composed, html)
         return composed, document, check_layout(composed, document, warnings)
+
+
+def _keep(kept: OrderedDict, key, value, limit: int):
+    """Store value under key, dropping the least recently used beyond limit."""
+    kept[key] = value
+    if len(kept) > limit:
+        kept.popitem(last=False)
+    return value

@@ -12,8 +12,9 @@ The drawn paragraph is laid out as the whole document would lay it out: the same
 text style and label (laid out, not drawn), so it breaks into the same lines. The kept
 document's place has that paragraph's height and baseline, so everything after it is
 where the whole layout would put it. Whenever that cannot be made sure of (a detail runs
-past its paragraph, the label would end elsewhere, a template prints a detail some other
-way), the caller lays out the whole document instead.
+past its paragraph, the label would end elsewhere, a taller place changes the card's text
+size, a template prints a detail some other way), the caller lays out the whole document
+instead.
 """
 
 import hashlib
@@ -65,8 +66,16 @@ class Filled:
     baseline: float            # of the place's line, from its top
     fits: bool                 # within the paragraph's width
 
-    def reserve(self) -> str:
-        """The place's style in a kept layout: as high as these lines, on their baseline."""
+    def matches(self, place: Place) -> bool:
+        """Whether the place's line box is these lines': as high, with the same baseline."""
+        return (abs(place.line_height - self.height) <= SLACK_PX and
+                abs(place.baseline - place.line_top - self.baseline) <= SLACK_PX)
+
+    def reserve(self, place: Place) -> str:
+        """The style of a place for these lines, on their baseline; none if the one-line
+        place already is."""
+        if self.matches(place):
+            return ""
         return (f"height: {self.height:.4f}px; "
                 f"vertical-align: {self.baseline - self.height:.4f}px")
 
@@ -177,9 +186,7 @@ def shifts(places: list[Place], measured: list[Place], filled: list[Filled], ove
     baseline, or is in a paragraph that would break the value differently."""
     result = []
     for place, at, value, page in zip(places, measured, filled, overlay.pages, strict=True):
-        if (place.across() != at.across() or
-                abs(place.line_height - value.height) > SLACK_PX or
-                abs(place.baseline - place.line_top - value.baseline) > SLACK_PX):
+        if place.across() != at.across() or not value.matches(place):
             return None
         line = list(_line_boxes(page._page_box))[place.line]
         result.append(place.baseline - (line.position_y + line.baseline))

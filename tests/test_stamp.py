@@ -187,3 +187,31 @@ def test_clinic_team_stays_in_the_kept_layout_and_the_name_is_drawn_in(blinatumo
     assert clinic.clinic.phone_24h in pdf_text(next(iter(pipeline._kept.values())).prepared)
     for drawn, laid_out in zip(characters(stamped), characters(whole), strict=True):
         assert same_places(drawn, laid_out)
+
+
+def test_a_new_place_height_lays_out_only_the_document_it_is_in(blinatumomab):
+    # A long name takes two lines on the card but one on the handout: the second patient
+    # needs a new kept layout, in which only the card is laid out again.
+    pipeline = Pipeline()
+    for name in ("Ann Lee", "Maximilian Alexander Freiherr von Hohenzollern-Sigmaringen"):
+        jobs = handout_and_card(blinatumomab, "en", personal(name))
+        stamped = pipeline.render_together(jobs).pdf
+        assert stamped_places(stamped) == 8
+        for drawn, laid_out in zip(characters(stamped),
+                                   characters(pipeline.lay_out_and_write(jobs).pdf),
+                                   strict=True):
+            assert same_places(drawn, laid_out)
+    assert len(pipeline._kept) == 2            # one-line places; two lines for the name
+    assert len(pipeline._kept_documents) == 3  # the handout once, the card both ways
+
+
+def test_details_that_shrink_the_card_text_get_the_whole_layout(blinatumomab):
+    # A long name and a long date take two lines each on a Spanish card, which then fits
+    # only in smaller text; the details were measured in the larger text, so they are not
+    # drawn in: the whole layout steps the card text down with them.
+    pipeline = Pipeline()
+    jobs = handout_and_card(blinatumomab, "es", personal(
+        "Maximilian Alexander Freiherr von Hohenzollern-Sigmaringen"))
+    rendered = pipeline.render_together(jobs).pdf
+    assert stamped_places(rendered) == 0
+    assert rendered == pipeline.lay_out_and_write(jobs).pdf
