@@ -24,11 +24,20 @@ from decimal import Decimal
 
 import pikepdf
 from markupsafe import escape
+from weasyprint.css.properties import INITIAL_VALUES
 
 from .compose import Unplaceable
 
 PX_TO_PT = 0.75
 SLACK_PX = 0.01
+# Text properties the overlay does not write out (_text_style): a place whose paragraph
+# or label sets any of them is not drawn into; the document is laid out whole instead.
+NOT_COPIED = ("font_stretch", "font_kerning", "font_variant_ligatures",
+              "font_variant_position", "font_variant_caps", "font_variant_numeric",
+              "font_variant_alternates", "font_variant_east_asian", "font_feature_settings",
+              "font_variation_settings", "font_language_override", "text_indent",
+              "text_align_last", "word_break", "white_space", "text_decoration_line",
+              "unicode_bidi")
 
 
 @dataclass(frozen=True)
@@ -91,6 +100,9 @@ def find_places(documents: list) -> list[Place]:
                 if (line.children[-1] is not box or block.children[-1] is not line or
                         label.element is None or label.element.get("class") != "label"):
                     raise Unplaceable(f"the place of {key} does not end its label's paragraph")
+                if any(box.style[name] != INITIAL_VALUES[name]
+                       for box in (block, label) for name in NOT_COPIED):
+                    raise Unplaceable(f"the paragraph of {key} is styled beyond the overlay")
                 rtl = block.style["direction"] == "rtl"
                 places.append(Place(
                     document=number, page=page_number, key=key,

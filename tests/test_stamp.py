@@ -158,16 +158,23 @@ def test_template_printing_a_detail_itself_gets_the_whole_layout(blinatumomab, t
     assert f"For {NAME}" in pdf_text(rendered)
 
 
-def test_label_styled_beyond_what_the_overlay_copies_gets_the_whole_layout(blinatumomab,
-                                                                         tmp_path):
+PATIENT_LINE = ('<p class="filled patient"><span class="label">{{ _("Patient:") }}</span>')
+
+
+@pytest.mark.parametrize("styled", [
     # Padding on a label moves the value; the overlay does not copy padding, so its label
-    # would end elsewhere than the kept layout's, and the document is laid out whole.
+    # would end elsewhere than the kept layout's.
+    '<p class="filled patient"><span class="label" style="padding-right: 6px">'
+    '{{ _("Patient:") }}</span>',
+    # An underlined paragraph: a text property the overlay does not write out.
+    '<p class="filled patient" style="text-decoration: underline"><span class="label">'
+    '{{ _("Patient:") }}</span>',
+])
+def test_paragraph_styled_beyond_what_the_overlay_copies_gets_the_whole_layout(
+        blinatumomab, tmp_path, styled):
     macros = (TEMPLATES_DIR / "macros.html").read_text()
-    label = '<span class="label">{{ _("Patient:") }}</span>'
-    assert label in macros
-    (tmp_path / "macros.html").write_text(
-        macros.replace(label, label.replace('class="label"',
-                                            'class="label" style="padding-right: 6px"')))
+    assert PATIENT_LINE in macros
+    (tmp_path / "macros.html").write_text(macros.replace(PATIENT_LINE, styled))
     pipeline = Pipeline(template_dirs=[tmp_path])
     jobs = handout_and_card(blinatumomab, "en", personal())
     rendered = pipeline.render_together(jobs).pdf
