@@ -48,8 +48,8 @@ class Pipeline:
     def __init__(self, template_dirs: list[Path] | None = None):
         self.environments = Environments(template_dirs)
         self.renderer = Renderer()
-        self._kept: OrderedDict[tuple, Kept] = OrderedDict()
-        self._kept_documents: OrderedDict[tuple, tuple] = OrderedDict()
+        self._kept = _Recent(KEPT_LAYOUTS)           # Kept, or None: not placeable
+        self._kept_documents = _Recent(KEPT_DOCUMENTS)
 
     def render(self, job: Job) -> Rendered:
         return self.render_together([job])
@@ -96,13 +96,13 @@ class Pipeline:
         filled = measure(one_line.places, overlay)
         if not all(value.fits for value in filled):
             return None
-        kept, moves = one_line, shifts(one_line.places, one_line.places, filled, overlay)
+        kept, moves = one_line, shifts(one_line.places, one_line.places, filled)
         if moves is None:           # a value takes more lines, or a taller line, than one
             reserve = [{} for _ in jobs]
             for place, value in zip(one_line.places, filled):
                 reserve[place.document][place.key] = value.reserve(place)
             kept = self._kept_layout(jobs, inputs, reserve)
-            moves = kept and shifts(kept.places, one_line.places, filled, overlay)
+            moves = kept and shifts(kept.places, one_line.places, filled)
             if moves is None:
                 return None
         pdf = stamp(kept.prepared, kept.places, overlay.write_pdf(), moves)
@@ -124,8 +124,7 @@ class Pipeline:
                     for job, shape in zip(jobs, reserve, strict=True)]
         key = tuple(zip(inputs, (job.reserve for job in reserved), strict=True))
         if key in self._kept:
-            self._kept.move_to_end(key)
-            return self._kept[key]
+            return self._kept.recall(key)
         try:
             laid_out = [self._kept_document(job, inputs_)
                         for job, inputs_ in zip(reserved, inputs, strict=True)]
@@ -136,18 +135,16 @@ class Pipeline:
             rendered, first = self._write(laid_out)
             prepared = prepare(rendered.pdf, places)
         except Unplaceable:
-            return None
-        return _keep(self._kept, key, Kept(prepared, places, first, rendered.notes),
-                     KEPT_LAYOUTS)
+            return self._kept.keep(key, None)       # not tried again while inputs hold
+        return self._kept.keep(key, Kept(prepared, places, first, rendered.notes))
 
     def _kept_document(self, job: Job, inputs: str):
         """One document of a kept layout, laid out: a new combination of place heights
         lays out again only the documents whose places changed."""
         key = (inputs, job.reserve)
         if key in self._kept_documents:
-            self._kept_documents.move_to_end(key)
-            return self._kept_documents[key]
-        return _keep(self._kept_documents, key, self._lay_out(job), KEPT_DOCUMENTS)
+            return self._kept_documents.recall(key)
+        return self._kept_documents.keep(key, self._lay_out(job))
 
     def _lay_out(self, job: Job) -> tuple[Composed, object, list[str]]:
         composed = compose(job, self.environments.template_dirs)
@@ -182,9 +179,19 @@ class Pipeline:
         return composed, document, check_layout(composed, document, warnings)
 
 
-def _keep(kept: OrderedDict, key, value, limit: int):
-    """Store value under key, dropping the least recently used beyond limit."""
-    kept[key] = value
-    if len(kept) > limit:
-        kept.popitem(last=False)
-    return value
+class _Recent(OrderedDict):
+    """The most recently used entries, at most limit of them."""
+
+    def __init__(self, limit: int):
+        super().__init__()
+        self.limit = limit
+
+    def recall(self, key):
+        self.move_to_end(key)
+        return self[key]
+
+    def keep(self, key, value):
+        self[key] = value
+        if len(self) > self.limit:
+            self.popitem(last=False)
+        return value

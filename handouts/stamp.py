@@ -73,6 +73,7 @@ class Filled:
 
     height: float              # from the top of the place's line to the paragraph's end
     baseline: float            # of the place's line, from its top
+    top: float                 # of the place's line, on the overlay page
     fits: bool                 # within the paragraph's width
 
     def matches(self, place: Place) -> bool:
@@ -187,21 +188,20 @@ def measure(places: list[Place], overlay) -> list[Filled]:
                 max(box.position_x + box.margin_width() for box in texts)
                 <= place.left + place.width + SLACK_PX)
         filled.append(Filled(height=lines[-1].position_y + lines[-1].height - line.position_y,
-                             baseline=line.baseline, fits=fits))
+                             baseline=line.baseline, top=line.position_y, fits=fits))
     return filled
 
 
-def shifts(places: list[Place], measured: list[Place], filled: list[Filled], overlay
+def shifts(places: list[Place], measured: list[Place], filled: list[Filled]
            ) -> list[float] | None:
     """How far (px, down) each overlay page, laid out for the measured places, must move
     to put its value's line on the place's; None if a place is not the value's height and
     baseline, or is in a paragraph that would break the value differently."""
     result = []
-    for place, at, value, page in zip(places, measured, filled, overlay.pages, strict=True):
+    for place, at, value in zip(places, measured, filled, strict=True):
         if place.across() != at.across() or not value.matches(place):
             return None
-        line = list(_line_boxes(page._page_box))[place.line]
-        result.append(place.baseline - (line.position_y + line.baseline))
+        result.append(place.baseline - (value.top + value.baseline))
     return result
 
 
