@@ -13,7 +13,7 @@ from pydantic import AfterValidator, Field, StringConstraints, ValidationError
 from .content import schema_problem
 from .documents import PAPERS
 from .errors import ContentError, Problem
-from .locations import CLINIC_VARIABLE, ROOT, display_path
+from .locations import CLINIC_VARIABLE, display_path
 from .schema import HttpsUrl, Model, Text
 from .stocks import STOCKS
 from .yamlsource import load_yaml
@@ -88,10 +88,9 @@ def load_clinic(path: Path) -> ClinicSettings:
 
 def _read_logo(folder: Path, name: str) -> tuple[str | None, str]:
     """The logo as a data: URL (the renderer reads no files of the clinic's)."""
-    candidates = [(folder / name).resolve(), (ROOT / name).resolve()]
-    path = next((p for p in candidates if p.is_file()), None)
-    if path is None:
-        return None, f"{name!r} not found beside the settings file or in the repository"
+    path = (folder / name).resolve()
+    if not path.is_file():
+        return None, f"{name!r} not found beside the settings file"
     kind = _LOGO_TYPES.get(path.suffix.lower())
     if kind is None:
         return None, "the logo must be a .png or .svg file"

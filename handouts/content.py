@@ -33,7 +33,7 @@ def load_drug(drug_id: str, path: Path) -> DrugContent:
                                 "drug id; use lower-case letters, digits and hyphens"))
     if not isinstance(data, dict):
         problems.append(Problem(filename, 1, 1, "", "expected a mapping of fields at the top "
-                                "level (names:, summary:, ...); see content/README.md"))
+                                "level (names:, summary:, ...); see docs/content-format.md"))
         raise ContentError(problems)
     try:
         drug = Drug.model_validate(data)
@@ -96,7 +96,7 @@ def _cross_checks(filename: str, drug: Drug, positions: Positions) -> list[Probl
 
 
 def schema_problem(filename: str, positions: Positions, error: dict,
-                   guide: str = "content/README.md") -> Problem:
+                   guide: str = "docs/content-format.md") -> Problem:
     path = tuple(error["loc"])
     kind = error["type"]
     if kind == "missing":

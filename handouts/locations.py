@@ -1,15 +1,17 @@
-"""Where the bundled content, templates and fonts live.
-
-The package runs from a checkout (``pip install -e .``): templates, fonts and the sample
-content sit beside the package, at the repository's top level.
+"""Where the bundled content, templates and fonts live: inside the package, so that an
+installed wheel works from any folder. A clinic's own folders are given on the command
+line (--content) and searched before these.
 """
 
+from importlib.resources import files
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-CONTENT_DIR = ROOT / "content"
-TEMPLATES_DIR = ROOT / "templates"
-FONTS_DIR = ROOT / "fonts"
+# Package data is read from the file system (WeasyPrint, fontconfig and Jinja need real
+# paths), so handouts must be installed unzipped, as pip and uv install wheels.
+PACKAGE_DIR = Path(str(files("handouts"))).resolve()
+CONTENT_DIR = PACKAGE_DIR / "samples"
+TEMPLATES_DIR = PACKAGE_DIR / "templates"
+FONTS_DIR = PACKAGE_DIR / "fonts"
 DRUG_FILE = "drug.yaml"
 CLINIC_VARIABLE = "HANDOUTS_CLINIC"      # environment variable naming a clinic.yaml
 

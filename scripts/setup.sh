@@ -40,8 +40,14 @@ fi
 if [ ! -x .venv/bin/python ]; then
   "$python" -m venv .venv
 fi
-.venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+# Exact versions with their hashes from the lock file (scripts/lock.sh writes it); then
+# handouts itself, built with the locked setuptools.
+lock=requirements/run.txt
+[ "$job" = test ] && lock=requirements/test.txt
+pip=(.venv/bin/python -m pip install --quiet --disable-pip-version-check)
+"${pip[@]}" --require-hashes --no-deps -r "$lock"
+"${pip[@]}" --no-deps --no-build-isolation -e .
+.venv/bin/python -m pip check --disable-pip-version-check >/dev/null
 
 case "$job" in
   samples)

@@ -21,10 +21,11 @@ from handouts.pipeline import Pipeline
 from handouts.compose import Job
 from handouts.content import load_all
 from handouts.documents import KINDS
-from handouts.locations import CONTENT_DIR, ROOT
+from handouts.locations import CONTENT_DIR
 from handouts.output import read_manifest
 
 FIXTURES = Path(__file__).parent / "fixtures"
+REPOSITORY = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="session")
@@ -63,7 +64,7 @@ def a4_build(tmp_path_factory, drugs, pipeline):
     return out, build_all(drugs, out, pipeline, paper="a4")
 
 
-def run_cli(*args, cwd=ROOT, env=None):
+def run_cli(*args, cwd=REPOSITORY, env=None):
     """Run the real command line in a child process, as a user would."""
     return subprocess.run([sys.executable, "-m", "handouts", *map(str, args)], cwd=cwd,
                           capture_output=True, text=True, timeout=300,
@@ -82,7 +83,7 @@ def running_server(tmp_path: Path, *args, env: dict | None = None):
         process = subprocess.Popen(
             [sys.executable, "-m", "handouts", "serve", "--port", str(port), "--workers", "1",
              *map(str, args)],
-            cwd=ROOT, stdout=output, stderr=subprocess.STDOUT,
+            cwd=REPOSITORY, stdout=output, stderr=subprocess.STDOUT,
             env=None if env is None else {**os.environ, **env})
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60

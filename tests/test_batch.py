@@ -17,9 +17,9 @@ from handouts.compose import Job
 from handouts.content import load_all
 from handouts.documents import KINDS
 from handouts.fonts import STACKS
-from handouts.locations import CONTENT_DIR, ROOT
+from handouts.locations import CONTENT_DIR
 
-from .conftest import FIXTURES, edit_field, run_cli
+from .conftest import FIXTURES, REPOSITORY, edit_field, run_cli
 
 
 @pytest.fixture
@@ -58,7 +58,7 @@ def test_sigterm_leaves_only_complete_pdfs_and_a_true_manifest(tmp_path):
     out = tmp_path / "out"
     process = subprocess.Popen(
         [sys.executable, "-m", "handouts", "build", "--all", "--jobs", "2", "--out", str(out)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        cwd=REPOSITORY, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         manifest = out / "manifest.json"

@@ -12,7 +12,7 @@ EXPECTED = f"""\
 {BROKEN}/empty-list/drug.yaml:22:15: boxed_warnings[0].symptoms: must not be empty; add at least one item
 {BROKEN}/http-url/drug.yaml:45:7: full_info_url.en: must be a full https:// address (plain http and other schemes are not allowed)
 {BROKEN}/missing-section/drug.yaml:2:1: call_right_away: required field is missing; add it
-{BROKEN}/unknown-key/drug.yaml:21:5: boxed_warnings[0].titel: unknown key; check its spelling against content/README.md
+{BROKEN}/unknown-key/drug.yaml:21:5: boxed_warnings[0].titel: unknown key; check its spelling against docs/content-format.md
 {BROKEN}/unknown-source/drug.yaml:25:28: boxed_warnings[0].sources[1]: unknown source 'fda-label'; add it under sources or use one of: test-source
 {BROKEN}/unknown-source/drug.yaml:31:28: call_right_away[0].sources[1]: unknown source 'fda-label'; add it under sources or use one of: test-source
 {BROKEN}/wrong-type/drug.yaml:2:18: content_version: expected text, got a number (0.1); put the value in quotes

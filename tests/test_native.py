@@ -5,11 +5,11 @@ import json
 import subprocess
 import sys
 
-from handouts.locations import ROOT
+from .conftest import REPOSITORY
 
 
 def run_python(code: str) -> str:
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPOSITORY, capture_output=True,
                             text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     return result.stdout
