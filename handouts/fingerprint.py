@@ -1,17 +1,26 @@
 """What a document is made from, as one hash: unchanged inputs mean an unchanged PDF.
 
 Everything that can change a document's bytes goes in: its drug's content and the
-translation catalogues for its language, every template and the stylesheet, every font,
-the options, the clinic settings, and the versions of handouts and WeasyPrint.
+translation catalogues for its language, handouts' own package (code, templates, the
+language registry, fonts), a clinic's template folders, the options, the clinic settings,
+every Python distribution installed beside handouts (so any change of the lock file, or an
+upgrade by hand, counts), and the native libraries that lay out text (Pango, HarfBuzz,
+fontconfig) and compress it (zlib).
 """
 
+import ctypes
 import hashlib
+import sys
+import zlib
 from functools import cache
-from importlib.util import find_spec
 from pathlib import Path
 
 from . import __version__
-from .locations import FONTS_DIR, TEMPLATES_DIR, content_catalog_path, find_template_catalog
+from .locations import PACKAGE_DIR, content_catalog_path, find_template_catalog
+
+# Not inputs: the sample content is counted per drug, catalogues per language, and
+# compiled bytecode follows the code it is compiled from.
+_PACKAGE_SKIP = {"samples", "locale", "__pycache__"}
 
 
 @cache
@@ -26,34 +35,78 @@ def file_digest(path: Path) -> str:
     return _file_digest(path, stat.st_mtime_ns, stat.st_size)
 
 
-def tree_digest(folder: Path, skip: str = "") -> str:
+def tree_digest(folder: Path, skip: frozenset[str] | set[str] = frozenset()) -> str:
+    """Every file under folder, by relative path and content; folders named in skip are
+    left out wherever they are."""
     digest = hashlib.sha256()
     for path in sorted(p for p in folder.rglob("*") if p.is_file()
-                       and not (skip and p.relative_to(folder).parts[0] == skip)):
+                       and not skip.intersection(p.relative_to(folder).parts[:-1])
+                       and p.suffix != ".pyc"):
         digest.update(f"{path.relative_to(folder)}\0{file_digest(path)}\n".encode())
     return digest.hexdigest()
 
 
+def _native_version(soname: str, function: str, restype) -> str:
+    try:
+        call = getattr(ctypes.CDLL(soname), function)
+    except (OSError, AttributeError):
+        return "absent"
+    call.restype = restype
+    value = call()
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+@cache
+def native_versions() -> dict[str, str]:
+    """The versions of the native libraries WeasyPrint lays text out with, read from the
+    libraries this process would load (their sonames, as WeasyPrint loads them)."""
+    return {
+        "pango": _native_version("libpango-1.0.so.0", "pango_version_string", ctypes.c_char_p),
+        "harfbuzz": _native_version("libharfbuzz.so.0", "hb_version_string", ctypes.c_char_p),
+        "fontconfig": _native_version("libfontconfig.so.1", "FcGetVersion", ctypes.c_int),
+        "zlib": zlib.ZLIB_RUNTIME_VERSION,
+    }
+
+
+@cache
+def installed_distributions() -> tuple[str, ...]:
+    """Every distribution installed on the import path, as its dist-info folder names it
+    (name-version): reading folder names is quick, where importlib.metadata would cost a
+    quarter of a no-change rebuild."""
+    found = set()
+    for entry in sys.path:
+        folder = Path(entry or ".")
+        if folder.is_dir():
+            found.update(p.name for p in folder.iterdir() if p.suffix == ".dist-info")
+    return tuple(sorted(found))
+
+
+def versions() -> dict[str, str]:
+    """What the manifest records beside each PDF: the versions that made it."""
+    made_by = {"handouts": __version__}
+    wanted = {"weasyprint", "pydyf"}
+    for name in installed_distributions():
+        project, _, version = name.removesuffix(".dist-info").partition("-")
+        if project.lower() in wanted:
+            made_by[project.lower()] = version
+    return {**made_by, **native_versions()}
+
+
 @cache
 def _software() -> str:
-    """handouts' version, and WeasyPrint's and pydyf's by the digest of their __init__.py,
-    which states their version. Found without importing them (or importlib.metadata, a
-    quarter of a no-change rebuild's time)."""
-    parts = [f"handouts {__version__}"]
-    for name in ("weasyprint", "pydyf"):
-        parts.append(f"{name} {file_digest(Path(find_spec(name).origin))}")
-    return "; ".join(parts)
+    return "\n".join([f"python {sys.version}", *installed_distributions(),
+                      *(f"{k} {v}" for k, v in native_versions().items()),
+                      f"handouts {__version__} {tree_digest(PACKAGE_DIR, _PACKAGE_SKIP)}"])
 
 
 def shared_inputs(template_dirs: tuple[Path, ...] = ()) -> str:
-    """The inputs every document shares: software, templates, fonts. Work it out once per
-    batch and hand it to input_hash."""
+    """The inputs every document shares: software, handouts' package, a clinic's template
+    folders. Work it out once per batch and hand it to input_hash."""
     digest = hashlib.sha256(_software().encode())
-    for folder in (*template_dirs, TEMPLATES_DIR):
+    for folder in template_dirs:
         # Catalogues are counted per language in input_hash, so one language's edit stays
         # local to that language.
-        digest.update(tree_digest(Path(folder), skip="locale").encode())
-    digest.update(tree_digest(FONTS_DIR).encode())
+        digest.update(tree_digest(Path(folder), {"locale"}).encode())
     return digest.hexdigest()
 
 

@@ -5,32 +5,20 @@ from pathlib import Path
 
 from fontTools.ttLib import TTFont
 
+from .languages import LANGUAGES, language, registry
 from .locations import FONTS_DIR
 
-# Each family as its regular and bold files; a character counts as covered by a family
-# only when both weights have it (headings are bold).
-ATKINSON = ("atkinson-hyperlegible-next/AtkinsonHyperlegibleNext-Regular.ttf",
-            "atkinson-hyperlegible-next/AtkinsonHyperlegibleNext-Bold.ttf")
-NOTO = ("noto/NotoSans-Regular.ttf", "noto/NotoSans-Bold.ttf")
-ARABIC = ("noto/NotoSansArabic-Regular.ttf", "noto/NotoSansArabic-Bold.ttf")
-DEVANAGARI = ("noto/NotoSansDevanagari-Regular.ttf", "noto/NotoSansDevanagari-Bold.ttf")
-CJK_SC = ("noto/NotoSansCJKsc-Regular.otf", "noto/NotoSansCJKsc-Bold.otf")
-CJK_JP = ("noto/NotoSansCJKjp-Regular.otf", "noto/NotoSansCJKjp-Bold.otf")
-CJK_KR = ("noto/NotoSansCJKkr-Regular.otf", "noto/NotoSansCJKkr-Bold.otf")
 
-# The font stack of each language, in fallback order; print.css says the same in CSS.
-# Vietnamese and Russian are set wholly in Noto Sans: mixing two designs inside words
-# (Atkinson lacks their letters) would read badly.
-STACKS: dict[str, tuple[tuple[str, ...], ...]] = {
-    **{lang: (ATKINSON,) for lang in ("en", "es", "tl", "fr", "de", "it", "pt", "ht", "pl")},
-    "vi": (NOTO,),
-    "ru": (NOTO,),
-    "ar": (ARABIC, ATKINSON),
-    "hi": (DEVANAGARI, ATKINSON),
-    "zh-Hans": (ATKINSON, CJK_SC),
-    "ja": (ATKINSON, CJK_JP),
-    "ko": (ATKINSON, CJK_KR),
-}
+
+def _stack(lang: str) -> tuple[tuple[str, ...], ...]:
+    """The language's families in fallback order, each as its regular and bold files."""
+    families = registry().families
+    return tuple((families[name].files["regular"], families[name].files["bold"])
+                 for name in language(lang).fonts)
+
+
+# Language -> its font stack, from the registry (languages.toml).
+STACKS: dict[str, tuple[tuple[str, ...], ...]] = {lang: _stack(lang) for lang in LANGUAGES}
 
 # Characters that never need a glyph of their own.
 _IGNORED = {0x20, 0x0A, 0x0D, 0x09, 0xA0, 0x200B, 0x2068, 0x2069, 0x200E, 0x200F}

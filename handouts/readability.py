@@ -10,20 +10,10 @@ from dataclasses import dataclass
 
 import textstat
 
+from .languages import FORMULAS, language
 from .schema import Drug
 
 MAX_ENGLISH_GRADE = 8.0
-
-# (formula name, textstat function, what the number means) per language.
-_FORMULAS = {
-    "en": ("Flesch-Kincaid grade", "flesch_kincaid_grade", "US school grade"),
-    "es": ("Fernández Huerta", "fernandez_huerta", "ease, 0-100, higher is easier"),
-    "de": ("Wiener Sachtextformel", "wiener_sachtextformel", "school grade"),  # variant 1
-    "it": ("Gulpease", "gulpease_index", "ease, 0-100, higher is easier"),
-    "fr": ("Flesch reading ease", "flesch_reading_ease", "ease, 0-100, higher is easier"),
-    "ru": ("Flesch reading ease", "flesch_reading_ease", "ease, 0-100, higher is easier"),
-}
-
 
 @dataclass(frozen=True)
 class Reading:
@@ -51,11 +41,11 @@ def patient_text(drug: Drug, strings: list[tuple[str, str]], kind: str) -> str:
 
 
 def reading_level(text: str, lang: str, document: str) -> Reading | None:
-    formula = _FORMULAS.get(lang)
-    if formula is None or not text:
+    function = language(lang).readability
+    if not function or not text:
         return None
-    name, function, meaning = formula
-    textstat.set_lang(lang)
+    name, meaning = FORMULAS[function]
+    textstat.set_lang(language(lang).locale.split("_")[0])
     try:
         args = (1,) if function == "wiener_sachtextformel" else ()
         return Reading(document, name, float(getattr(textstat, function)(text, *args)), meaning)

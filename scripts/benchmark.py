@@ -37,6 +37,7 @@ from handouts.content import load_all  # noqa: E402
 from handouts.documents import KINDS  # noqa: E402
 from handouts.languages import LANGUAGES  # noqa: E402
 from handouts.locations import CONTENT_DIR, TEMPLATES_DIR  # noqa: E402
+from handouts.pdf import print_stylesheet  # noqa: E402
 from handouts.pipeline import Pipeline  # noqa: E402
 from handouts.render_html import render_html  # noqa: E402
 
@@ -138,6 +139,8 @@ def write_html(work: Path) -> list[tuple[Job, Path, str]]:
     site = work / "site"
     shutil.copytree(TEMPLATES_DIR, site / "templates", ignore=shutil.ignore_patterns("locale"))
     shutil.copytree(TEMPLATES_DIR.parent / "fonts", site / "fonts")
+    # The stylesheet as the renderer uses it: with the font rules of the language registry.
+    (site / "templates" / "print.css").write_text(print_stylesheet())
     pipeline = Pipeline()
     documents = []
     for job in all_jobs():
