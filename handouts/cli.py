@@ -24,7 +24,7 @@ clinic_option = click.option(
     help="Clinic settings (clinic.yaml); default $HANDOUTS_CLINIC, else none.")
 content_option = click.option(
     "--content", "content_dir", type=click.Path(file_okay=False, path_type=Path),
-    default=CONTENT_DIR, show_default="the bundled content/",
+    default=CONTENT_DIR, show_default="the bundled samples",
     help="Folder holding <drug>/drug.yaml files.")
 drugs_argument = click.argument("drugs", nargs=-1, metavar="[DRUG]...")
 

@@ -25,7 +25,7 @@ from fontTools import subset
 from fontTools.ttLib import TTCollection, TTFont
 
 ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "fonts" / "noto"
+OUT = ROOT / "handouts" / "fonts" / "noto"
 
 BASIC = [*range(0x20, 0x7F), *range(0xA0, 0x100), *range(0x2010, 0x2028),
          *range(0x2030, 0x203B), 0x20AC, 0x2122, 0x2212, 0x25CC, 0x200C, 0x200D,
@@ -63,8 +63,8 @@ def ksx1001_hangul() -> set[int]:
 
 def used_characters(lang: str) -> set[int]:
     """Every character of the translations into lang (content and template catalogues)."""
-    files = [*ROOT.glob(f"content/*/locale/{lang}.po"),
-             ROOT / "templates" / "locale" / lang / "LC_MESSAGES" / "messages.po"]
+    files = [*ROOT.glob(f"handouts/samples/*/locale/{lang}.po"),
+             ROOT / "handouts" / "templates" / "locale" / lang / "LC_MESSAGES" / "messages.po"]
     found = set()
     for path in files:
         if path.exists():

@@ -146,3 +146,13 @@ def edit_field(content_dir: Path, drug_id: str, field: tuple, new: str) -> str:
     lines[line - 1] = lines[line - 1][:column - 1] + f"{new}\n"
     loaded.path.write_text("".join(lines))
     return old
+
+
+# Fixtures that build a whole catalogue: the tests using them are slow.
+SLOW_FIXTURES = {"every_language"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

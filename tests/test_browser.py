@@ -13,6 +13,8 @@ from handouts.locations import CONTENT_DIR
 
 from .conftest import edit_field, pdf_text, running_server
 
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or "/usr/bin/chromium"
 NAME = "Zephyrine Quackenbush"
 

@@ -151,6 +151,7 @@ def test_other_bad_requests(client):
     assert "unknown drug" in form.get_data(as_text=True)
 
 
+@pytest.mark.slow
 def test_stopping_the_server_stops_its_workers_and_removes_their_files(tmp_path):
     # A service manager stops the server with SIGTERM. Its render workers must stop with
     # it (left alone they would run for good), and so must the process they fork from,
