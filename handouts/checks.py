@@ -56,7 +56,8 @@ def _status_line(drug: DrugContent, lang: str, report: CheckReport) -> str:
     if stale or missing:
         report.incomplete += 1
     review = (f"reviewed by {status.reviewer} on {status.review_date.isoformat()}"
-              if status.reviewed and templates.reviewed else "draft (not reviewed)")
+              if status.reviewed and templates.reviewed and status.review_date
+              else "draft (not reviewed)")
     return (f"{drug.id}\t{lang}\t{status.percent:.0f}% translated, {stale} stale, "
             f"{missing} missing, {review}")
 

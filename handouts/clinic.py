@@ -31,8 +31,9 @@ def _no_trailing_slash(url: str) -> str:
 class Clinic(Model):
     name: Annotated[Text, StringConstraints(max_length=80)]
     phone_24h: Annotated[Text, StringConstraints(pattern=_PHONE)]
-    paper: Literal[tuple(PAPERS)] = "letter"
-    card_stock: Literal[tuple(STOCKS)] = "us-business"
+    # Literals made from the registries: pydantic reads them, a static type checker cannot.
+    paper: Literal[tuple(PAPERS)] = "letter"  # type: ignore[valid-type]
+    card_stock: Literal[tuple(STOCKS)] = "us-business"  # type: ignore[valid-type]
     logo: Text | None = None
     qr_base_url: Annotated[HttpsUrl, AfterValidator(_no_trailing_slash)] | None = None
     handout_page_limit: Annotated[int, Field(ge=1, le=50)] = 6

@@ -284,8 +284,8 @@ def _care_team(job: Job) -> dict | None:
     (lines to write on)."""
     personal = job.personal or Personal()
     clinic = job.clinic.clinic if job.clinic else None
-    name = personal.care_team or (clinic.name if clinic else "")
-    phone = personal.phone or (clinic.phone_24h if clinic else "")
+    name: str | Reserved = personal.care_team or (clinic.name if clinic else "")
+    phone: str | Reserved = personal.phone or (clinic.phone_24h if clinic else "")
     reserve = dict(job.reserve)
     if "care_team" in reserve:
         name = Reserved("care_team")

@@ -1,6 +1,7 @@
 """Pipeline stage 1: find, load and validate the drug content (the English master)."""
 
 import re
+from typing import Any
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,7 +96,7 @@ def _cross_checks(filename: str, drug: Drug, positions: Positions) -> list[Probl
     return problems
 
 
-def schema_problem(filename: str, positions: Positions, error: dict,
+def schema_problem(filename: str, positions: Positions, error: Any,
                    guide: str = "docs/content-format.md") -> Problem:
     path = tuple(error["loc"])
     kind = error["type"]
@@ -107,7 +108,7 @@ def schema_problem(filename: str, positions: Positions, error: dict,
     return Problem(filename, line, col, format_path(path), _message(error, guide))
 
 
-def _message(error: dict, guide: str) -> str:
+def _message(error: Any, guide: str) -> str:
     kind, value, ctx = error["type"], error.get("input"), error.get("ctx") or {}
     if kind == "missing":
         return "required field is missing; add it"

@@ -73,7 +73,7 @@ def installed_distributions() -> tuple[str, ...]:
     """Every distribution installed on the import path, as its dist-info folder names it
     (name-version): reading folder names is quick, where importlib.metadata would cost a
     quarter of a no-change rebuild."""
-    found = set()
+    found: set[str] = set()
     for entry in sys.path:
         folder = Path(entry or ".")
         if folder.is_dir():

@@ -7,6 +7,7 @@ and then the English is marked in the document.
 """
 
 import re
+from typing import Any
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,8 +75,8 @@ _PART = re.compile(r"([A-Za-z_]+)|\[(\d+)\]")
 def _apply(drug: Drug, strings: dict[str, str]) -> Drug:
     data = drug.model_dump(mode="python")
     for path, text in strings.items():
-        keys = [name or int(index) for name, index in _PART.findall(path)]
-        target = data
+        keys: list[Any] = [name or int(index) for name, index in _PART.findall(path)]
+        target: Any = data
         for key in keys[:-1]:
             target = target[key]
         target[keys[-1]] = text

@@ -51,7 +51,9 @@ def make_environment(template_dirs: tuple[Path, ...] = (),
     def ngettext(singular, plural, n):
         return gettext(singular if n == 1 else plural)
 
-    env.install_gettext_callables(gettext, ngettext, newstyle=True, pgettext=pgettext)
+    # Added to the environment by jinja2.ext.i18n, which the type stubs do not know.
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext, ngettext, newstyle=True, pgettext=pgettext)
     return env
 
 

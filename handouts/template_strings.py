@@ -20,7 +20,7 @@ _OPTIONS = {"**.html": {"extensions": "jinja2.ext.i18n", "newstyle_gettext": "tr
 
 def extract_messages(templates_dir: Path = TEMPLATES_DIR) -> list[tuple[str | None, str]]:
     """(msgctxt, msgid) of every translatable template string, in template order."""
-    messages = {}
+    messages: dict[tuple[str | None, str], tuple[str, int]] = {}
     for filename, lineno, message, comments, context in extract_from_dir(
             str(templates_dir), method_map=_METHODS, options_map=_OPTIONS):
         msgid = message[0] if isinstance(message, tuple) else message

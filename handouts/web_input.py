@@ -38,16 +38,17 @@ def _phone(value: str) -> str:
     return value
 
 
-def _line(max_length: int):
-    return Annotated[str, StringConstraints(max_length=max_length), AfterValidator(_printable)]
+# One printable line of at most 80 (40) characters.
+Line80 = Annotated[str, StringConstraints(max_length=80), AfterValidator(_printable)]
+Line40 = Annotated[str, StringConstraints(max_length=40), AfterValidator(_printable)]
 
 
 class Personalization(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    patient_name: _line(80) = ""
-    care_team: _line(80) = ""
-    phone: Annotated[_line(40), AfterValidator(_phone)] = ""
+    patient_name: Line80 = ""
+    care_team: Line80 = ""
+    phone: Annotated[Line40, AfterValidator(_phone)] = ""
     start_date: Annotated[dt.date, AfterValidator(_plausible_date)] | None = None
 
 
@@ -56,9 +57,12 @@ class DocumentRequest(BaseModel):
 
     drug: Annotated[str, Field(max_length=100)]
     lang: Annotated[str, Field(max_length=20)] = "en"
-    kinds: Annotated[list[Literal[ALL_KINDS[:2]]], Field(min_length=1, max_length=2)] = ["handout"]
-    paper: Literal[tuple(PAPERS)] = "letter"
-    stock: Literal[tuple(s for s in STOCKS if s != "print-shop")] = "us-business"
+    # Literals made from the registries: pydantic reads them (and lists the values in its
+    # messages); a static type checker cannot.
+    kinds: Annotated[list[Literal[ALL_KINDS[:2]]],  # type: ignore[valid-type]
+                     Field(min_length=1, max_length=2)] = ["handout"]
+    paper: Literal[tuple(PAPERS)] = "letter"  # type: ignore[valid-type]
+    stock: Literal[tuple(s for s in STOCKS if s != "print-shop")] = "us-business"  # type: ignore[valid-type]
     large_print: bool = False
     personalization: Personalization = Personalization()
 

@@ -86,7 +86,7 @@ def load_yaml(path: Path) -> tuple[object, Positions, list[Problem]]:
             reason += f" ({error.context} that starts at {start.line + 1}:{start.column + 1})"
         raise ContentError([Problem(filename, line, col, "",
                                     f"YAML syntax error: {reason}")]) from None
-    positions, problems = Positions(), []
+    positions, problems = Positions(), list[Problem]()
     if root is None:
         return None, positions, problems
     constructor = yaml.SafeLoader("")
@@ -94,7 +94,8 @@ def load_yaml(path: Path) -> tuple[object, Positions, list[Problem]]:
         data = _build(root, (), constructor, positions, problems, filename)
     except yaml.constructor.ConstructorError as error:
         mark = error.problem_mark
-        raise ContentError([Problem(filename, mark.line + 1, mark.column + 1, "",
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        raise ContentError([Problem(filename, line, col, "",
                                     f"YAML error: {error.problem}")]) from None
     return data, positions, problems
 
