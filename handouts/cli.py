@@ -112,8 +112,11 @@ def build(drugs, all_drugs, langs, kinds, paper, stock, count, large_print, pdfa
                 for drug in loaded
                 for lang in (langs or available_languages(drug.path.parent))
                 for kind in (kinds or KINDS)]
+        # --debug: a document that fails by a bug reports its traceback under FAILED.
+        debug = click.get_current_context().find_root().params.get("debug", False)
         with _progress(len(jobs)) as show:
-            report = run_batch(jobs, out_dir, executor, force=force, on_outcome=show)
+            report = run_batch(jobs, out_dir, executor, force=force, debug=debug,
+                               on_outcome=show)
     finally:
         # Wait for the workers to leave: an exit with the pool still open can raise at
         # interpreter shutdown (a closed wake-up pipe in concurrent.futures).
