@@ -9,15 +9,16 @@ from . import native  # noqa: F401  (loads WeasyPrint: bundled fonts only, quick
 import hashlib
 import logging
 import shutil
-import types
-import zlib
 
 import pydyf
-from weasyprint import CSS, HTML
+from weasyprint import CSS, HTML  # noqa: F401  (HTML: tests/test_native.py uses pdf.HTML)
 from weasyprint.text.fonts import FontConfiguration
 
+from . import engine
 from .compose import Composed
+from .engine import TemplateHTML
 from .fetcher import LockedFetcher
+from .fontcss import font_rules
 from .locations import TEMPLATES_DIR
 from .stocks import MM_PER_PT
 
@@ -26,24 +27,12 @@ HTML_DEFAULTS = TEMPLATES_DIR / "html_defaults.css"
 # pydyf deflates every stream at zlib's level 9, with no option to change it. Level 6 (zlib's
 # default) writes a handout about a fifth faster and makes the PDF about 1 % larger.
 ZLIB_LEVEL = 6
-pydyf.zlib = types.SimpleNamespace(
-    compress=zlib.compress,
-    compressobj=lambda level=ZLIB_LEVEL, *args, **kwargs: zlib.compressobj(
-        min(level, ZLIB_LEVEL), *args, **kwargs))
+engine.set_deflate_level(ZLIB_LEVEL)
 
 
-class TemplateHTML(HTML):
-    """An HTML document styled with html_defaults.css instead of WeasyPrint's full HTML
-    stylesheet: the same documents, byte for byte, in less time (templates/html_defaults.css).
-
-    _ua_stylesheets is the hook WeasyPrint's own tests override to the same end. Should a
-    WeasyPrint release drop it, the full stylesheet applies again: slower, same output.
-    """
-
-    defaults: CSS                # set by the Renderer
-
-    def _ua_stylesheets(self, forms=False):
-        return [self.defaults]
+def print_stylesheet() -> str:
+    """print.css, after the font rules made from the language registry."""
+    return font_rules() + STYLESHEET.read_text(encoding="utf-8")
 
 
 class WeasyPrintWarnings(logging.Handler):
@@ -61,7 +50,8 @@ class Renderer:
     def __init__(self):
         self.fetcher = LockedFetcher()
         self.fonts = FontConfiguration()
-        self.stylesheet = CSS(filename=STYLESHEET, url_fetcher=self.fetcher,
+        self.stylesheet = CSS(string=print_stylesheet(), base_url=STYLESHEET.as_uri(),
+                              url_fetcher=self.fetcher,
                               font_config=self.fonts)
         self._page_css: dict[str, CSS] = {}
         self.html_defaults = CSS(filename=HTML_DEFAULTS, url_fetcher=self.fetcher)
@@ -72,7 +62,7 @@ class Renderer:
         WeasyPrint deletes them when the FontConfiguration is collected; in a process that
         froze its objects out of the collector (handouts/warm.py) that never happens.
         """
-        folder = getattr(self.fonts, "_folder", None)
+        folder = engine.font_tempdir(self.fonts)
         if folder:
             shutil.rmtree(folder, ignore_errors=True)
 

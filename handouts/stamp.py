@@ -24,8 +24,8 @@ from decimal import Decimal
 
 import pikepdf
 from markupsafe import escape
-from weasyprint.css.properties import INITIAL_VALUES
 
+from . import engine
 from .compose import Unplaceable
 
 PX_TO_PT = 0.75
@@ -95,13 +95,13 @@ def find_places(documents: list) -> list[Place]:
     places, first_page = [], 0
     for number, document in enumerate(documents):
         for page_number, page in enumerate(document.pages, first_page):
-            for box, line, block in _place_boxes(page._page_box):
+            for box, line, block in _place_boxes(engine.page_box(page)):
                 key = box.element.get("alt").removeprefix("place:")
                 label = line.children[0]
                 if (line.children[-1] is not box or block.children[-1] is not line or
                         label.element is None or label.element.get("class") != "label"):
                     raise Unplaceable(f"the place of {key} does not end its label's paragraph")
-                if any(box.style[name] != INITIAL_VALUES[name]
+                if any(box.style[name] != engine.initial_value(name)
                        for box in (block, label) for name in NOT_COPIED):
                     raise Unplaceable(f"the paragraph of {key} is styled beyond the overlay")
                 rtl = block.style["direction"] == "rtl"
@@ -120,11 +120,11 @@ def find_places(documents: list) -> list[Place]:
 
 def _place_boxes(box, line=None, block=None):
     """(place box, its line box, the block holding that line) for each place."""
-    if type(box).__name__ == "InlineReplacedBox" and box.element.get("class") == "place":
+    if engine.is_inline_replaced(box) and box.element.get("class") == "place":
         yield box, line, block
         return
-    for child in getattr(box, "children", None) or []:
-        if type(child).__name__ == "LineBox":
+    for child in box.children:
+        if engine.is_line(child):
             yield from _place_boxes(child, child, box)
         else:
             yield from _place_boxes(child, line, block)
@@ -141,16 +141,19 @@ def _text_style(style) -> str:
     return (f"font-family: {families}; font-size: {style['font_size']}px; "
             f"font-weight: {style['font_weight']}; font-style: {style['font_style']}; "
             f"line-height: {_css(style['line_height'])}; "
-            f"letter-spacing: {_css(style['letter_spacing'])}; "
-            f"word-spacing: {_css(style['word_spacing'])}; "
+            f"letter-spacing: {_css(style['letter_spacing'], 'px')}; "
+            f"word-spacing: {_css(style['word_spacing'], 'px')}; "
             f"color: color({color.space} {coordinates} / {color.alpha:g}); "
             f"text-align: {style['text_align_all']}; text-transform: {style['text_transform']}; "
             f"hyphens: {style['hyphens']}; overflow-wrap: {style['overflow_wrap']}")
 
 
-def _css(value) -> str:
-    """A computed length (or keyword, or number) written back as CSS."""
-    return f"{value.value}{value.unit}" if hasattr(value, "unit") else str(value)
+def _css(value, unit: str = "") -> str:
+    """A computed length (or keyword, or number) written back as CSS; unit for a length
+    computed to a bare number (letter- and word-spacing, in px: 1.0 alone is not CSS)."""
+    if hasattr(value, "unit"):
+        return f"{value.value}{value.unit}"
+    return f"{value}{unit}" if isinstance(value, int | float) else str(value)
 
 
 def overlay_html(places: list[Place], values: dict[str, str], lang: str) -> str:
@@ -175,9 +178,8 @@ def measure(places: list[Place], overlay) -> list[Filled]:
     """Each value's paragraph in the overlay, place by place."""
     filled = []
     for place, page in zip(places, overlay.pages, strict=True):
-        lines = list(_line_boxes(page._page_box))
-        texts = [box for line in lines for box in _leaves(line)
-                 if type(box).__name__ == "TextBox"]
+        lines = list(_line_boxes(engine.page_box(page)))
+        texts = [box for line in lines for box in _leaves(line) if engine.is_text(box)]
         line = lines[min(place.line, len(lines) - 1)]
         # The label must end where it does in the kept layout, or the value's lines
         # would not break as the whole layout breaks them.
@@ -206,15 +208,15 @@ def shifts(places: list[Place], measured: list[Place], filled: list[Filled]
 
 
 def _line_boxes(box):
-    if type(box).__name__ == "LineBox":
+    if engine.is_line(box):
         yield box
         return
-    for child in getattr(box, "children", None) or []:
+    for child in box.children:
         yield from _line_boxes(child)
 
 
 def _leaves(box):
-    children = getattr(box, "children", None) or []
+    children = box.children
     if not children:
         yield box
     for child in children:
@@ -279,17 +281,11 @@ def _rename_subsets(pdf: pikepdf.Pdf) -> None:
             descriptor.FontName = member.BaseFont = font.BaseFont = name
 
 
-def _place_elements(pdf: pikepdf.Pdf, page: pikepdf.Page) -> dict[str, tuple[int, object]]:
+def _place_elements(pdf: pikepdf.Pdf, page: pikepdf.Page) -> dict[str, tuple[int, pikepdf.Object]]:
     """The page's place Figures in the structure tree: {key: (MCID, element)}."""
-    nums = pdf.Root.StructTreeRoot.ParentTree.Nums
-    key = int(page.obj.StructParents)
-    for i in range(0, len(nums), 2):
-        if int(nums[i]) == key:
-            return {str(element.Alt).removeprefix("place:"): (mcid, element)
-                    for mcid, element in enumerate(nums[i + 1])
-                    if element.get("/S") == pikepdf.Name.Figure
-                    and str(element.get("/Alt", "")).startswith("place:")}
-    return {}
+    return {alt.removeprefix("place:"): figure
+            for alt, figure in engine.tagged_figures(pdf, page).items()
+            if alt.startswith("place:")}
 
 
 def _redraw(operations, draws: dict[int, pikepdf.Name]):

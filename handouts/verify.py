@@ -27,6 +27,8 @@ DEFAULT_PAGE_LIMIT = 6     # handout pages before a warning; a clinic setting
 LARGE_PRINT_PAGE_FACTOR = 3   # 18 pt text takes about 2.5 times the pages
 SIZE_TOLERANCE_PT = 0.5
 OVERLAP_TOLERANCE_PT = 0.5
+# The layout checks import handouts.engine (and with it WeasyPrint) where they use it:
+# `handouts check` imports this module for check_glyphs and never lays out.
 
 
 class CardOverflow(RenderError):
@@ -84,6 +86,7 @@ def _raise(problems: list[str]) -> None:
 
 def check_layout(composed: Composed, document, warnings: list[str]) -> list[str]:
     """Page sizes, card fit; returns advisory notes (a handout over its page limit)."""
+    from . import engine
     name = composed.job.name
     if warnings:
         raise RenderError(f"{name}: WeasyPrint reported: " + "; ".join(warnings))
@@ -104,7 +107,7 @@ def check_layout(composed: Composed, document, warnings: list[str]) -> list[str]
         if abs(got[0] - size[0]) > SIZE_TOLERANCE_PT or abs(got[1] - size[1]) > SIZE_TOLERANCE_PT:
             raise RenderError(f"{name}: page {number} is {got[0]:.1f} x {got[1]:.1f} pt, "
                               f"expected {size[0]:.1f} x {size[1]:.1f} pt")
-        overlap = overlapping_lines(page._page_box)
+        overlap = overlapping_lines(engine.page_box(page))
         if overlap:
             first, second = (_text_of(box).strip()[:50] or "an image" for box in overlap)
             raise RenderError(f"{name}: on page {number}, {first!r} and {second!r} are printed "
@@ -136,13 +139,12 @@ def overlapping_lines(page_box):
 
 def _printed_boxes(box):
     """The innermost line boxes and the images of a box tree."""
-    kind = type(box).__name__
-    if kind in ("InlineReplacedBox", "BlockReplacedBox"):
+    from . import engine
+    if engine.is_replaced(box):
         yield box
         return
-    inner = [found for child in getattr(box, "children", None) or []
-             for found in _printed_boxes(child)]
-    if kind == "LineBox" and not inner and _text_of(box).strip():
+    inner = [found for child in box.children for found in _printed_boxes(child)]
+    if engine.is_line(box) and not inner and _text_of(box).strip():
         yield box
     yield from inner
 
@@ -205,9 +207,10 @@ def _check_cards(name: str, document, safe_mm: float) -> None:
     clipped, and text is never shrunk to make it fit."""
     if len(document.pages) != len(CARD_SIDES):
         raise RenderError(f"{name}: {len(document.pages)} pages, expected 2 (fronts, backs)")
+    from . import engine
     safe = safe_mm / MM_PER_PT * PX_PER_PT - 0.01
     for page in document.pages:
-        for box, field, side, slot in _boxes(page._page_box):
+        for box, field, side, slot in _boxes(engine.page_box(page)):
             if slot is None or side is None:
                 continue
             inside = (slot.position_x + safe <= box.position_x and
@@ -224,21 +227,21 @@ def _check_cards(name: str, document, safe_mm: float) -> None:
 
 
 def _text_of(box) -> str:
-    return getattr(box, "text", None) or "".join(
-        _text_of(child) for child in getattr(box, "children", None) or [])
+    from . import engine
+    return box.text if engine.is_text(box) else "".join(map(_text_of, box.children))
 
 
 def _boxes(box, field=None, side=None, slot=None):
     """Leaf boxes with the field, card side and card slot (box) they belong to."""
-    element = getattr(box, "element", None)
+    from . import engine
+    element = box.element
     if element is not None and box.element_tag not in ("html", "body"):
         field = element.get("data-field") or field
         side = element.get("data-side") or side
         if "slot" in (element.get("class") or "").split() and box.element_tag == "div":
             slot = box
-    children = getattr(box, "children", None) or []
-    if not children or type(box).__name__ in ("LineBox", "TextBox", "InlineReplacedBox",
-                                                "BlockReplacedBox"):
+    children = box.children
+    if not children or engine.is_line(box) or engine.is_text(box) or engine.is_replaced(box):
         if slot is not box:
             yield box, field, side, slot
     for child in children:
