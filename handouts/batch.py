@@ -22,6 +22,7 @@ import os
 import shutil
 import signal
 import tempfile
+import threading
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
@@ -190,15 +191,22 @@ def _stop_on_signals():
             signal.signal(sig, old)
 
 
+# This process's warm pipelines (their kept layouts) and WeasyPrint are not made for
+# threads: tasks run in this process one at a time, whatever thread submits them.
+_IN_PROCESS = threading.RLock()
+
+
 class InlineExecutor(Executor):
-    """Runs each task at once in this process: --jobs 1, and the tests."""
+    """Runs each task at once in this process, one at a time: --jobs 1, `serve --workers 1`
+    (each of the server's threads submits its requests), and the tests."""
 
     def submit(self, fn, /, *args, **kwargs):
         future = Future()
-        try:
-            future.set_result(fn(*args, **kwargs))
-        except BaseException as error:  # handed to the caller through the future
-            future.set_exception(error)
+        with _IN_PROCESS:
+            try:
+                future.set_result(fn(*args, **kwargs))
+            except BaseException as error:  # handed to the caller through the future
+                future.set_exception(error)
         return future
 
 

@@ -9,6 +9,7 @@ from . import native  # noqa: F401  (loads WeasyPrint: bundled fonts only, quick
 import hashlib
 import logging
 import shutil
+import threading
 
 import pydyf
 from weasyprint import CSS, HTML  # noqa: F401  (HTML: tests/test_native.py uses pdf.HTML)
@@ -36,14 +37,18 @@ def print_stylesheet() -> str:
 
 
 class WeasyPrintWarnings(logging.Handler):
-    """Collects WeasyPrint's warnings during one render so they can fail the build."""
+    """Collects WeasyPrint's warnings during one render so they can fail the build: those
+    of the thread it is made in, not another's render at the same time."""
 
     def __init__(self):
         super().__init__(logging.WARNING)
         self.messages: list[str] = []
+        self.thread = threading.get_ident()
 
     def emit(self, record):
-        self.messages.append(record.getMessage())
+        # record.thread is None only where logging was told not to record threads.
+        if record.thread in (self.thread, None):
+            self.messages.append(record.getMessage())
 
 
 class Renderer:

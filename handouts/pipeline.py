@@ -4,6 +4,7 @@ out, verify, write; for a patient's details, draw them into a kept layout (stamp
 batch.py runs it for many documents and writes the results.
 """
 
+import logging
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -21,6 +22,7 @@ from .verify import (CARD_FONT_SIZES_PT, MIN_CARD_FONT_PT, CardOverflow, check_g
 # a few hundred kB; and the laid-out documents they are written from, 1-2 MB each.
 KEPT_LAYOUTS = 32
 KEPT_DOCUMENTS = 16
+log = logging.getLogger("handouts.stamp")
 
 
 @dataclass(frozen=True)
@@ -81,9 +83,19 @@ class Pipeline:
 
     def _stamped(self, jobs: list[Job]) -> Rendered | None:
         """The documents with the patient's details drawn into a kept layout, or None when
-        they cannot be (a detail runs past its paragraph, a template prints one itself)."""
+        they cannot be (a detail runs past its paragraph, a template prints one itself) or
+        drawing them in fails in any way: the whole layout prints them then."""
         values = {key: value for key, value in printed_personal(jobs[0]).items() if value}
-        check_personal(jobs, values)
+        check_personal(jobs, values)         # the user's to fix: raised, never laid out whole
+        try:
+            return self._draw_in(jobs, values)
+        except Exception as error:      # whatever fails, the whole layout prints
+            # Only the type: a message may hold the patient's details.
+            log.warning("details not drawn into a kept layout (%s); laid out whole",
+                        type(error).__name__)
+            return None
+
+    def _draw_in(self, jobs: list[Job], values: dict[str, str]) -> Rendered | None:
         shared = shared_inputs(self.environments.template_dirs)
         inputs = [input_hash(job, self.environments.template_dirs, shared) for job in jobs]
         # Where each paragraph is and how it is styled is the same whatever its place's

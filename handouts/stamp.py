@@ -30,6 +30,7 @@ from .compose import Unplaceable
 
 PX_TO_PT = 0.75
 SLACK_PX = 0.01
+FONT_FILES = ("/FontFile", "/FontFile2", "/FontFile3")    # Type 1, TrueType, CFF/OpenType
 # Text properties the overlay does not write out (_text_style): a place whose paragraph
 # or label sets any of them is not drawn into; the document is laid out whole instead.
 NOT_COPIED = ("font_stretch", "font_kerning", "font_variant_ligatures",
@@ -269,16 +270,43 @@ def _rename_subsets(pdf: pikepdf.Pdf) -> None:
     """WeasyPrint names a font's subset after the font, not after its glyphs: the overlay's
     subset would share its name with the kept document's, and a printer that keeps fonts
     by name could print one's glyphs with the other's codes. The tag becomes the subset's
-    own digest."""
-    for font in pdf.pages[0].Resources.get("/Font", {}).values():
+    own digest, for every font embedded (TrueType, CFF or Type 1) on any page or form."""
+    for font in _fonts(pdf):
         for member in [font, *font.get("/DescendantFonts", [])]:
             descriptor = member.get("/FontDescriptor")
-            if descriptor is None or "/FontFile2" not in descriptor:
+            programs = [] if descriptor is None else [
+                descriptor[key] for key in FONT_FILES if key in descriptor]
+            if not programs:
                 continue
-            digest = hashlib.sha256(descriptor.FontFile2.read_bytes()).digest()
+            digest = hashlib.sha256(programs[0].read_bytes()).digest()
             tag = "".join(chr(ord("A") + byte % 26) for byte in digest[:6])
-            name = pikepdf.Name(f"/{tag}+{str(descriptor.FontName).partition('+')[2]}")
+            subset, plus, font_name = str(descriptor.FontName)[1:].partition("+")
+            name = pikepdf.Name(f"/{tag}+{font_name if plus else subset}")
             descriptor.FontName = member.BaseFont = font.BaseFont = name
+
+
+def _fonts(pdf: pikepdf.Pdf):
+    """Each distinct font dictionary of every page, and of the forms they draw, once."""
+    seen, pending = set(), [page.obj.get("/Resources") for page in pdf.pages]
+    while pending:
+        resources = pending.pop()
+        if not isinstance(resources, pikepdf.Dictionary):
+            continue
+        for font in resources.get("/Font", {}).values():
+            if _first_time(font, seen):
+                yield font
+        for xobject in resources.get("/XObject", {}).values():
+            if xobject.get("/Subtype") == pikepdf.Name.Form and _first_time(xobject, seen):
+                pending.append(xobject.get("/Resources"))
+
+
+def _first_time(obj, seen: set) -> bool:
+    if not obj.is_indirect:         # written where it is used, so met only there
+        return True
+    if obj.objgen in seen:
+        return False
+    seen.add(obj.objgen)
+    return True
 
 
 def _place_elements(pdf: pikepdf.Pdf, page: pikepdf.Page) -> dict[str, tuple[int, pikepdf.Object]]:

@@ -2,14 +2,17 @@
 
 import io
 import logging
+import threading
 import time
 
 import pikepdf
 import pytest
 from pypdf import PdfReader
 
-from handouts.batch import InlineExecutor
+from handouts.batch import InlineExecutor, make_executor, render_together
+from handouts.compose import Job, Personal
 from handouts.locations import CONTENT_DIR
+from handouts.pdf import WeasyPrintWarnings
 from handouts.web import MAX_REQUEST_BYTES, create_app
 
 from .conftest import page_sizes, pdf_text, running_server
@@ -170,3 +173,66 @@ def test_stopping_the_server_stops_its_workers_and_removes_their_files(tmp_path)
     while ours() and time.monotonic() < deadline:
         time.sleep(0.1)
     assert ours() == []
+
+
+def test_one_worker_renders_concurrent_requests_in_turn(blinatumomab):
+    # `serve --workers 1` renders in the server's request threads (InlineExecutor); one
+    # process's kept layouts and WeasyPrint are not made for threads, so they take turns.
+    executor = make_executor("local", 1)
+    names = ["Ann Lee", "Bo Chen", "Cy Diaz", "Di Evans"]
+    start = threading.Barrier(len(names))
+    results = {}
+
+    def request(name, lang):
+        jobs = [Job(blinatumomab, lang, kind, personal=Personal(name, f"Dr {name}"))
+                for kind in ("handout", "card")]
+        start.wait()
+        try:
+            results[name] = executor.submit(render_together, jobs, ()).result()
+        except BaseException as error:
+            results[name] = error
+
+    threads = [threading.Thread(target=request, args=(name, lang))
+               for name, lang in zip(names, ["en", "es", "en", "fr"], strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for name in names:
+        pdf, _, _, error = results[name]
+        assert not error
+        text = pdf_text(pdf)
+        assert name in text and f"Dr {name}" in text
+        assert not [other for other in names if other != name and other in text]
+
+
+def test_inline_tasks_run_one_at_a_time_whatever_thread_submits_them():
+    executor, running, most = make_executor("local", 1), [], []
+
+    def task():
+        running.append(1)
+        most.append(len(running))
+        time.sleep(0.02)
+        running.pop()
+
+    threads = [threading.Thread(target=lambda: executor.submit(task).result())
+               for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert most == [1, 1, 1, 1]
+
+
+def test_a_render_collects_only_its_own_thread_s_warnings():
+    catcher = WeasyPrintWarnings()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(catcher)
+    try:
+        other = threading.Thread(target=logger.warning, args=("another render's warning",))
+        other.start()
+        other.join()
+        logger.warning("this render's warning")
+    finally:
+        logger.removeHandler(catcher)
+    assert catcher.messages == ["this render's warning"]
