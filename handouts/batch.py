@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import HandoutsError
-from .fingerprint import input_hash, shared_inputs
+from .fingerprint import input_hash, shared_inputs, versions
 from .output import (
     Built,
     document_path,
@@ -524,7 +524,8 @@ def _write(report: BatchReport, out_dir: Path, job: Job, path: str, digest: str,
         return
     write_atomic(out_dir / path, pdf)
     update_manifest(out_dir, [Built(job.drug.id, job.lang, job.kind, paper_of(job), path,
-                                    sha256(pdf), pages, input_hash=digest)])
+                                    sha256(pdf), pages, input_hash=digest,
+                                    made_by=versions())])
     _record(report, Outcome(job, "built", path, notes=notes), on_outcome)
 
 

@@ -8,7 +8,7 @@ import hashlib
 import json
 import os
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .stocks import STOCKS, sheet_for
@@ -27,6 +27,8 @@ class Built:
     pages: int
     status: str = "built"
     input_hash: str = ""    # hash of everything the document was made from (fingerprint.py)
+    # The versions of handouts, WeasyPrint, pydyf and the native text libraries that made it.
+    made_by: dict[str, str] = field(default_factory=dict)
 
 
 def document_path(job) -> str:

@@ -12,7 +12,7 @@ import shutil
 import threading
 
 import pydyf
-from weasyprint import CSS, HTML  # noqa: F401  (HTML: tests/test_native.py uses pdf.HTML)
+from weasyprint import CSS
 from weasyprint.text.fonts import FontConfiguration
 
 from . import engine
