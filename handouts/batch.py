@@ -49,8 +49,9 @@ from .uptodate import unchanged
 
 if TYPE_CHECKING:
     from .compose import Job
+    from .pipeline import Pipeline
 
-_PIPELINES = {}
+_PIPELINES: dict[tuple[Path, ...], Pipeline] = {}
 _rendered = 0
 FULL_COLLECTION_EVERY = 100
 WORKER_TASKS = 200
@@ -66,6 +67,7 @@ def pipeline(template_dirs: tuple[Path, ...] = ()):
     """This process's warm pipeline for these template folders, built on first use."""
     if template_dirs not in _PIPELINES:
         from .pipeline import Pipeline
+
         _PIPELINES[template_dirs] = Pipeline(list(template_dirs))
     return _PIPELINES[template_dirs]
 
@@ -97,8 +99,13 @@ def _collect_garbage() -> None:
     gc.collect() if _rendered % FULL_COLLECTION_EVERY == 0 else gc.collect(1)
 
 
-def render_jobs(jobs: list[Job], template_dirs: tuple[Path, ...], keys: tuple[int, ...] = (),
-                progress: str | None = None, debug: bool = False) -> list[tuple]:
+def render_jobs(
+    jobs: list[Job],
+    template_dirs: tuple[Path, ...],
+    keys: tuple[int, ...] = (),
+    progress: str | None = None,
+    debug: bool = False,
+) -> list[tuple]:
     """Runs in a worker: render_job for each of a group of documents. Whatever a document
     raises is that document's failure, as a message (unexpected), not the group's.
 
@@ -120,8 +127,9 @@ def unexpected(error: BaseException, job: Job, debug: bool = False) -> str:
     HandoutsError (a bug, not bad input). Its text only when the job carries no patient
     details (a message may quote them), and the traceback only with --debug."""
     text = (str(error).strip().splitlines() or [""])[0][:300] if job.personal is None else ""
-    message = (f"unexpected {type(error).__name__} while making {job.name}"
-               + (f": {text}" if text else ""))
+    message = f"unexpected {type(error).__name__} while making {job.name}" + (
+        f": {text}" if text else ""
+    )
     if not debug:
         return message + ". Run again with --debug to see the traceback, and please report it."
     if job.personal is not None:
@@ -129,7 +137,7 @@ def unexpected(error: BaseException, job: Job, debug: bool = False) -> str:
     return message + "\n" + "".join(traceback.format_exception(error)).rstrip()
 
 
-_progress_file: dict[str, int] = {}     # in a worker: its progress folder and file
+_progress_file: dict[str, int] = {}  # in a worker: its progress folder and file
 
 
 def _note_progress(progress: str | None, key: int) -> None:
@@ -142,17 +150,18 @@ def _note_progress(progress: str | None, key: int) -> None:
             for fd in _progress_file.values():
                 os.close(fd)
             _progress_file.clear()
-            _progress_file[progress] = os.open(os.path.join(progress, str(os.getpid())),
-                                               os.O_WRONLY | os.O_CREAT, 0o600)
+            _progress_file[progress] = os.open(
+                os.path.join(progress, str(os.getpid())), os.O_WRONLY | os.O_CREAT, 0o600
+            )
         os.pwrite(_progress_file[progress], b"%20d" % key, 0)
     except OSError:
-        pass    # the batch has ended (its folder is gone): nobody is left to tell
+        pass  # the batch has ended (its folder is gone): nobody is left to tell
 
 
 @dataclass
 class Outcome:
     job: Job
-    status: str                  # built | unchanged | failed
+    status: str  # built | unchanged | failed
     path: str
     message: str = ""
     notes: tuple[str, ...] = ()
@@ -201,7 +210,7 @@ class InlineExecutor(Executor):
     (each of the server's threads submits its requests), and the tests."""
 
     def submit(self, fn, /, *args, **kwargs):
-        future = Future()
+        future: Future = Future()
         with _IN_PROCESS:
             try:
                 future.set_result(fn(*args, **kwargs))
@@ -232,8 +241,9 @@ def make_executor(spec: str | None, jobs: int | None) -> Executor:
         try:
             from distributed import Client
         except ImportError:
-            raise HandoutsError("the Dask executor needs the dask extra: "
-                                "pip install 'handouts[dask]'") from None
+            raise HandoutsError(
+                "the Dask executor needs the dask extra: pip install 'handouts[dask]'"
+            ) from None
         return DaskExecutor(Client("tcp://" + spec.removeprefix("dask://"), timeout="10s"))
     if spec not in (None, "local"):
         raise HandoutsError(f"unknown executor {spec!r}; use local or dask://HOST:PORT")
@@ -255,9 +265,8 @@ class LocalPool(ProcessPoolExecutor):
     def __init__(self, workers: int):
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["handouts.warm"])
-        forkserver.ensure_running()     # also starts it again if it has died
-        super().__init__(max_workers=workers, mp_context=context,
-                         max_tasks_per_child=WORKER_TASKS)
+        forkserver.ensure_running()  # also starts it again if it has died
+        super().__init__(max_workers=workers, mp_context=context, max_tasks_per_child=WORKER_TASKS)
         self.workers = workers
 
     def renewed(self) -> LocalPool:
@@ -273,9 +282,16 @@ class LocalPool(ProcessPoolExecutor):
         return {pid: process.exitcode for pid, process in processes.items()}
 
 
-def run_batch(jobs: Iterable[Job], out_dir: Path, executor: Executor, *, force: bool = False,
-              template_dirs: tuple[Path, ...] = (), debug: bool = False,
-              on_outcome: Callable[[Outcome], None] = lambda outcome: None) -> BatchReport:
+def run_batch(
+    jobs: Iterable[Job],
+    out_dir: Path,
+    executor: Executor,
+    *,
+    force: bool = False,
+    template_dirs: tuple[Path, ...] = (),
+    debug: bool = False,
+    on_outcome: Callable[[Outcome], None] = lambda outcome: None,
+) -> BatchReport:
     """Builds what changed; every document ends built, unchanged or failed (debug: a failure
     that is not a HandoutsError carries its traceback)."""
     report = BatchReport()
@@ -288,7 +304,7 @@ def run_batch(jobs: Iterable[Job], out_dir: Path, executor: Executor, *, force: 
         if not force and unchanged(out_dir, manifest.get(path), digest):
             _record(report, Outcome(job, "unchanged", path), on_outcome)
         else:
-            to_build.append((job, path, digest, len(to_build)))     # the last: its key
+            to_build.append((job, path, digest, len(to_build)))  # the last: its key
     with _stop_on_signals() as stop, _Runner(executor, template_dirs, stop, debug) as runner:
         for group in _groups(to_build):
             runner.submit(group)
@@ -310,7 +326,7 @@ FRUITLESS_BREAKS = 3
 
 @dataclass
 class _Task:
-    items: list[tuple]          # run_batch's (job, path, digest, key)
+    items: list[tuple]  # run_batch's (job, path, digest, key)
     pool: Executor
 
 
@@ -335,20 +351,24 @@ class _Runner:
     documents left, rather than renewing it for ever.
     """
 
-    def __init__(self, executor: Executor, template_dirs: tuple[Path, ...], stop: dict,
-                 debug: bool):
+    def __init__(
+        self, executor: Executor, template_dirs: tuple[Path, ...], stop: dict, debug: bool
+    ):
         self.pool = executor
         self.template_dirs = template_dirs
         self.stop = stop
         self.debug = debug
         self.pending: dict[Future, _Task] = {}
-        self.suspects: list[tuple] = []         # documents to try again alone
+        self.suspects: list[tuple] = []  # documents to try again alone
         self.suspected: set[int] = set()
         self.fruitless = 0
         self.interrupted = False
-        self.renewed: list[Executor] = []       # pools made here, shut down here
-        self.progress = (tempfile.mkdtemp(prefix="handouts-progress-")
-                         if isinstance(executor, ProcessPoolExecutor) else None)
+        self.renewed: list[Executor] = []  # pools made here, shut down here
+        self.progress = (
+            tempfile.mkdtemp(prefix="handouts-progress-")
+            if isinstance(executor, ProcessPoolExecutor)
+            else None
+        )
 
     def __enter__(self) -> _Runner:
         return self
@@ -363,12 +383,17 @@ class _Runner:
 
     def submit(self, items: list[tuple]) -> None:
         try:
-            future = self.pool.submit(render_jobs, [item[0] for item in items],
-                                      self.template_dirs, tuple(item[3] for item in items),
-                                      self.progress, self.debug)
+            future = self.pool.submit(
+                render_jobs,
+                [item[0] for item in items],
+                self.template_dirs,
+                tuple(item[3] for item in items),
+                self.progress,
+                self.debug,
+            )
         except Exception as error:  # noqa: BLE001 (a broken or closed pool, a lost cluster)
             future = Future()
-            future.set_exception(error)     # handled as the task's own failure
+            future.set_exception(error)  # handled as the task's own failure
         self.pending[future] = _Task(list(items), self.pool)
 
     def finished(self) -> Iterator[list[tuple[tuple, tuple]]]:
@@ -381,7 +406,7 @@ class _Runner:
                     results = future.result()
                 except BrokenProcessPool:
                     yield self._recover(task)
-                    break                   # tasks were handed out again: wait on them too
+                    break  # tasks were handed out again: wait on them too
                 except Exception as error:  # noqa: BLE001 (fails the task's documents)
                     if len(task.items) > 1:
                         for item in task.items:
@@ -389,7 +414,7 @@ class _Runner:
                         break
                     item = task.items[0]
                     yield [(item, _failed(unexpected(error, item[0], self.debug)))]
-                except KeyboardInterrupt:   # Ctrl-C reached the worker too
+                except KeyboardInterrupt:  # Ctrl-C reached the worker too
                     self.interrupted = True
                     return
                 else:
@@ -405,10 +430,14 @@ class _Runner:
         else:
             broken.shutdown(wait=True)
             exit_codes = {}
-        tasks = [task] + [self.pending.pop(future) for future in list(self.pending)
-                          if self.pending[future].pool is broken and future.done()
-                          and not future.cancelled()
-                          and isinstance(future.exception(), BrokenProcessPool)]
+        tasks = [task] + [
+            self.pending.pop(future)
+            for future in list(self.pending)
+            if self.pending[future].pool is broken
+            and future.done()
+            and not future.cancelled()
+            and isinstance(future.exception(), BrokenProcessPool)
+        ]
         making = self._being_made()
         items = [item for t in tasks for item in t.items]
         in_hand = [item for item in items if item[3] in making]
@@ -423,10 +452,11 @@ class _Runner:
             if key in died:
                 failed.append((item, _failed(STOPPED + _ended(died[key]))))
             elif died:
-                continue                    # stopped by the pool, for another's death
+                continue  # stopped by the pool, for another's death
             elif key in self.suspected:
-                failed.append((item, _failed(STOPPED + ", twice (the second time with "
-                                             "nothing else running)")))
+                failed.append(
+                    (item, _failed(STOPPED + ", twice (the second time with nothing else running)"))
+                )
             else:
                 self.suspected.add(key)
                 self.suspects.append(item)
@@ -438,8 +468,10 @@ class _Runner:
             self.interrupted = True
             return failed
         renew = getattr(broken, "renewed", None)
-        why = ("not made: a render process stopped (killed or crashed) and broke the "
-               "process pool, which cannot be replaced")
+        why = (
+            "not made: a render process stopped (killed or crashed) and broke the "
+            "process pool, which cannot be replaced"
+        )
         if renew is not None and self.fruitless >= FRUITLESS_BREAKS:
             renew, why = None, "not made: the render processes kept stopping (killed or crashed)"
         pool: Executor | None = None
@@ -502,19 +534,23 @@ def _groups(to_build: list[tuple]) -> list[list[tuple]]:
     def cost(item) -> tuple[int, int]:
         return _COST.get(item[0].kind, 0), -len(STACKS.get(item[0].lang, ()))
 
-    by_language = {}
+    by_language: dict[str, list[tuple]] = {}
     for item in sorted(to_build, key=cost):
         by_language.setdefault(item[0].lang, []).append(item)
-    groups = [items[i:i + GROUP_SIZE] for items in by_language.values()
-              for i in range(0, len(items), GROUP_SIZE)]
+    groups = [
+        items[i : i + GROUP_SIZE]
+        for items in by_language.values()
+        for i in range(0, len(items), GROUP_SIZE)
+    ]
     groups.sort(key=lambda group: cost(group[0]))
-    head = groups[:len(groups) - len(groups) // TAIL_FRACTION]
-    tail = sorted((item for group in groups[len(head):] for item in group), key=cost)
+    head = groups[: len(groups) - len(groups) // TAIL_FRACTION]
+    tail = sorted((item for group in groups[len(head) :] for item in group), key=cost)
     return head + [[item] for item in tail]
 
 
-def _write(report: BatchReport, out_dir: Path, job: Job, path: str, digest: str, result,
-           on_outcome) -> None:
+def _write(
+    report: BatchReport, out_dir: Path, job: Job, path: str, digest: str, result, on_outcome
+) -> None:
     pdf, pages, notes, error = result
     if error:
         # A failed document must not leave an older copy to be printed.
@@ -523,9 +559,22 @@ def _write(report: BatchReport, out_dir: Path, job: Job, path: str, digest: str,
         _record(report, Outcome(job, "failed", path, error), on_outcome)
         return
     write_atomic(out_dir / path, pdf)
-    update_manifest(out_dir, [Built(job.drug.id, job.lang, job.kind, paper_of(job), path,
-                                    sha256(pdf), pages, input_hash=digest,
-                                    made_by=versions())])
+    update_manifest(
+        out_dir,
+        [
+            Built(
+                job.drug.id,
+                job.lang,
+                job.kind,
+                paper_of(job),
+                path,
+                sha256(pdf),
+                pages,
+                input_hash=digest,
+                made_by=versions(),
+            )
+        ],
+    )
     _record(report, Outcome(job, "built", path, notes=notes), on_outcome)
 
 
@@ -537,6 +586,7 @@ def _record(report: BatchReport, outcome: Outcome, on_outcome) -> None:
 def warm_up(executor: Executor, drug, workers: int | None) -> None:
     """Render one small document in every worker, so the first request is fast."""
     from .compose import Job
+
     job = Job(drug, "en", "card")
     futures = [executor.submit(render_job, job, ()) for _ in range(workers or os.cpu_count() or 1)]
     for future in futures:

@@ -13,14 +13,18 @@ A catalogue is *reviewed* when its header names a clinical reviewer and a review
 
 import datetime as dt
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polib
 
 from . import __version__
-from .locations import (TEMPLATES_DIR, available_languages,  # noqa: F401 (re-exported)
-                        content_catalog_path, template_catalog_path)
+from .locations import (
+    TEMPLATES_DIR,
+    available_languages,  # noqa: F401 (re-exported)
+    content_catalog_path,
+)
 from .schema import Drug
 
 REVIEWER = "X-Clinical-Reviewer"
@@ -29,8 +33,15 @@ TEMPLATE_CATALOGS = TEMPLATES_DIR / "locale"
 TEMPLATE_POT = TEMPLATE_CATALOGS / "messages.pot"
 
 # Fields that are not translated: names, codes, dates, addresses and cited titles.
-_NOT_TRANSLATED = {"content_version", "last_reviewed", "full_info_url", "sources",
-                   "generic", "brands", "frequency"}
+_NOT_TRANSLATED = {
+    "content_version",
+    "last_reviewed",
+    "full_info_url",
+    "sources",
+    "generic",
+    "brands",
+    "frequency",
+}
 # A missing or stale translation of these stops the language from being built.
 CRITICAL_SECTIONS = ("boxed_warnings", "call_right_away", "card")
 
@@ -67,8 +78,14 @@ class UpdateResult:
     created: bool = False
 
 
-def update_catalog(path: Path, lang: str, entries: list[tuple[str | None, str]],
-                   project: str, *, key_by_context: bool) -> UpdateResult:
+def update_catalog(
+    path: Path,
+    lang: str,
+    entries: Sequence[tuple[str | None, str]],
+    project: str,
+    *,
+    key_by_context: bool,
+) -> UpdateResult:
     """Bring a PO file in line with the current English, keeping every translation.
 
     New strings arrive untranslated; a string whose English changed keeps its old
@@ -78,15 +95,19 @@ def update_catalog(path: Path, lang: str, entries: list[tuple[str | None, str]],
     result = UpdateResult(path, created=not path.exists())
     old = polib.pofile(str(path), wrapwidth=0) if path.exists() else None
     po = polib.POFile(wrapwidth=0)
-    po.metadata = dict(old.metadata) if old else {
-        "Project-Id-Version": project,
-        "Language": lang,
-        "MIME-Version": "1.0",
-        "Content-Type": "text/plain; charset=UTF-8",
-        "Content-Transfer-Encoding": "8bit",
-        REVIEWER: "",
-        REVIEW_DATE: "",
-    }
+    po.metadata = (
+        dict(old.metadata)
+        if old
+        else {
+            "Project-Id-Version": project,
+            "Language": lang,
+            "MIME-Version": "1.0",
+            "Content-Type": "text/plain; charset=UTF-8",
+            "Content-Transfer-Encoding": "8bit",
+            REVIEWER: "",
+            REVIEW_DATE: "",
+        }
+    )
     po.metadata["Project-Id-Version"] = project
     po.metadata["X-Generator"] = f"handouts {__version__}"
 
@@ -130,7 +151,7 @@ class CatalogStatus:
     lang: str
     total: int = 0
     translated: int = 0
-    stale: list[str] = field(default_factory=list)      # field paths or msgids
+    stale: list[str] = field(default_factory=list)  # field paths or msgids
     missing: list[str] = field(default_factory=list)
     reviewer: str = ""
     review_date: dt.date | None = None
@@ -149,9 +170,9 @@ class Translation:
     """One language's translations of one drug, read against the current English."""
 
     lang: str
-    strings: dict[str, str]                 # field path -> translation (current, not fuzzy)
+    strings: dict[str, str]  # field path -> translation (current, not fuzzy)
     status: CatalogStatus
-    english: dict[str, str]                 # field path -> current English
+    english: dict[str, str]  # field path -> current English
 
 
 def read_review(po: polib.POFile, status: CatalogStatus) -> None:

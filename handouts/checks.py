@@ -19,9 +19,9 @@ from .verify import check_glyphs
 @dataclass
 class CheckReport:
     drugs: list[DrugContent]
-    lines: list[str] = field(default_factory=list)       # the status table
-    problems: list[str] = field(default_factory=list)    # anything that fails the check
-    incomplete: int = 0                                  # catalogues with stale or missing
+    lines: list[str] = field(default_factory=list)  # the status table
+    problems: list[str] = field(default_factory=list)  # anything that fails the check
+    incomplete: int = 0  # catalogues with stale or missing
 
 
 def check_all(drugs: list[DrugContent]) -> CheckReport:
@@ -40,7 +40,7 @@ def check_all(drugs: list[DrugContent]) -> CheckReport:
                     composed = compose(job)
                     check_glyphs(render_html(environments, composed)[1])
                 except TranslationError:
-                    break       # reported in the status line; --strict turns it into a failure
+                    break  # reported in the status line; --strict turns it into a failure
                 except (HandoutsError, jinja2.TemplateError) as error:
                     report.problems.append(f"{job.name}: {error}")
     return report
@@ -55,22 +55,27 @@ def _status_line(drug: DrugContent, lang: str, report: CheckReport) -> str:
     missing = len(status.missing) + len(templates.missing)
     if stale or missing:
         report.incomplete += 1
-    review = (f"reviewed by {status.reviewer} on {status.review_date.isoformat()}"
-              if status.reviewed and templates.reviewed and status.review_date
-              else "draft (not reviewed)")
-    return (f"{drug.id}\t{lang}\t{status.percent:.0f}% translated, {stale} stale, "
-            f"{missing} missing, {review}")
+    review = (
+        f"reviewed by {status.reviewer} on {status.review_date.isoformat()}"
+        if status.reviewed and templates.reviewed and status.review_date
+        else "draft (not reviewed)"
+    )
+    return (
+        f"{drug.id}\t{lang}\t{status.percent:.0f}% translated, {stale} stale, "
+        f"{missing} missing, {review}"
+    )
 
 
 def _readability(drug: DrugContent, lang: str, report: CheckReport) -> None:
     try:
         text_drug = localize(drug, lang, allow_fallback=True).drug
     except HandoutsError:
-        return      # the status line already says what is missing
+        return  # the status line already says what is missing
     strings = translatable_strings(text_drug)
     for kind in KINDS:
-        reading = reading_level(patient_text(text_drug, strings, kind), lang,
-                                f"{drug.id}/{lang}/{kind}")
+        reading = reading_level(
+            patient_text(text_drug, strings, kind), lang, f"{drug.id}/{lang}/{kind}"
+        )
         if reading is None:
             continue
         report.lines.append(f"  reading level {reading}")
@@ -78,7 +83,8 @@ def _readability(drug: DrugContent, lang: str, report: CheckReport) -> None:
             report.problems.append(
                 f"{drug.id}/en/handout: reading grade {reading.score:.1f} is above "
                 f"{MAX_ENGLISH_GRADE:g}; use shorter sentences and everyday words "
-                "(aim for grade 6)")
+                "(aim for grade 6)"
+            )
 
 
 def _template_syntax(env: jinja2.Environment) -> list[str]:
@@ -87,6 +93,7 @@ def _template_syntax(env: jinja2.Environment) -> list[str]:
         try:
             env.get_template(name)
         except jinja2.TemplateSyntaxError as error:
-            problems.append(f"{error.filename or name}:{error.lineno}: template syntax error: "
-                            f"{error.message}")
+            problems.append(
+                f"{error.filename or name}:{error.lineno}: template syntax error: {error.message}"
+            )
     return problems

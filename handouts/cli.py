@@ -12,20 +12,26 @@ from . import __version__
 from .documents import ALL_KINDS, KINDS, PAPERS
 from .errors import ContentError, HandoutsError
 from .languages import LANGUAGES, native_name
-from .locations import (CLINIC_VARIABLE, CONTENT_DIR, available_languages, discover,
-                        display_path)
+from .locations import CLINIC_VARIABLE, CONTENT_DIR, available_languages, discover, display_path
 from .stocks import STOCKS
 
 # Heavier modules (pydantic, Babel, Jinja, WeasyPrint) are imported inside the commands
 # that need them, so that a no-change rebuild answers in a fraction of a second.
 
 clinic_option = click.option(
-    "--clinic", "clinic_path", type=click.Path(dir_okay=False, path_type=Path),
-    help="Clinic settings (clinic.yaml); default $HANDOUTS_CLINIC, else none.")
+    "--clinic",
+    "clinic_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Clinic settings (clinic.yaml); default $HANDOUTS_CLINIC, else none.",
+)
 content_option = click.option(
-    "--content", "content_dir", type=click.Path(file_okay=False, path_type=Path),
-    default=CONTENT_DIR, show_default="the bundled samples",
-    help="Folder holding <drug>/drug.yaml files.")
+    "--content",
+    "content_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=CONTENT_DIR,
+    show_default="the bundled samples",
+    help="Folder holding <drug>/drug.yaml files.",
+)
 drugs_argument = click.argument("drugs", nargs=-1, metavar="[DRUG]...")
 
 
@@ -43,33 +49,87 @@ def cli(debug):
 @cli.command()
 @drugs_argument
 @click.option("--all", "all_drugs", is_flag=True, help="Every drug in the content folder.")
-@click.option("--lang", "langs", multiple=True, metavar="LANG",
-              help="Language tag; repeat for several. Default: every available language.")
-@click.option("--kind", "kinds", multiple=True, type=click.Choice(ALL_KINDS),
-              help="Document kind; repeat for several. Default: handout and card.")
-@click.option("--paper", type=click.Choice(sorted(PAPERS)),
-              help="Paper for handouts and card sheets. Default: the clinic's, else letter.")
-@click.option("--stock", type=click.Choice(sorted(STOCKS)),
-              help="Card stock. Default: the clinic's, else us-business.")
-@click.option("--count", type=click.IntRange(1, 10), default=None,
-              help="Cards on each card sheet. Default: a full sheet.")
+@click.option(
+    "--lang",
+    "langs",
+    multiple=True,
+    metavar="LANG",
+    help="Language tag; repeat for several. Default: every available language.",
+)
+@click.option(
+    "--kind",
+    "kinds",
+    multiple=True,
+    type=click.Choice(ALL_KINDS),
+    help="Document kind; repeat for several. Default: handout and card.",
+)
+@click.option(
+    "--paper",
+    type=click.Choice(sorted(PAPERS)),
+    help="Paper for handouts and card sheets. Default: the clinic's, else letter.",
+)
+@click.option(
+    "--stock",
+    type=click.Choice(sorted(STOCKS)),
+    help="Card stock. Default: the clinic's, else us-business.",
+)
+@click.option(
+    "--count",
+    type=click.IntRange(1, 10),
+    default=None,
+    help="Cards on each card sheet. Default: a full sheet.",
+)
 @click.option("--large-print", is_flag=True, help="Handouts with 18 pt text (more pages).")
 @click.option("--pdfa", is_flag=True, help="Write PDF/A-3u archival copies.")
-@click.option("--allow-fallback", is_flag=True,
-              help="Print non-critical strings whose translation is missing or stale in "
-                   "English, marked as such. Critical strings never fall back.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("dist"), show_default=True, help="Output folder.")
-@click.option("--jobs", "-j", "workers", type=click.IntRange(1, 256),
-              help="Worker processes. Default: the number of CPUs.")
-@click.option("--executor", "executor_spec", metavar="local|dask://HOST:PORT",
-              help="Where documents are rendered: a local process pool (default) or a Dask "
-                   "distributed cluster.")
+@click.option(
+    "--allow-fallback",
+    is_flag=True,
+    help="Print non-critical strings whose translation is missing or stale in "
+    "English, marked as such. Critical strings never fall back.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("dist"),
+    show_default=True,
+    help="Output folder.",
+)
+@click.option(
+    "--jobs",
+    "-j",
+    "workers",
+    type=click.IntRange(1, 256),
+    help="Worker processes. Default: the number of CPUs.",
+)
+@click.option(
+    "--executor",
+    "executor_spec",
+    metavar="local|dask://HOST:PORT",
+    help="Where documents are rendered: a local process pool (default) or a Dask "
+    "distributed cluster.",
+)
 @click.option("--force", is_flag=True, help="Rebuild documents whose inputs did not change.")
 @clinic_option
 @content_option
-def build(drugs, all_drugs, langs, kinds, paper, stock, count, large_print, pdfa,
-          allow_fallback, out_dir, workers, executor_spec, force, clinic_path, content_dir):
+def build(
+    drugs,
+    all_drugs,
+    langs,
+    kinds,
+    paper,
+    stock,
+    count,
+    large_print,
+    pdfa,
+    allow_fallback,
+    out_dir,
+    workers,
+    executor_spec,
+    force,
+    clinic_path,
+    content_dir,
+):
     """Build handouts and cards into OUT/<drug>/<lang>/<kind>.pdf and OUT/manifest.json.
 
     Documents whose inputs have not changed since the last build are skipped.
@@ -80,24 +140,38 @@ def build(drugs, all_drugs, langs, kinds, paper, stock, count, large_print, pdfa
     langs = _check_langs(langs)
     if not force and not (clinic_path or os.environ.get(CLINIC_VARIABLE)):
         # Fast path: when every document is current, no content needs loading at all.
-        keys = [DocumentKey(DrugRef(drug_id, path), lang, kind, paper or "letter",
-                            stock or "us-business", large_print, pdfa, count or 0,
-                            allow_fallback)
-                for drug_id, path in discover(content_dir).items()
-                if selected is None or drug_id in selected
-                for lang in (langs or available_languages(path.parent))
-                for kind in (kinds or KINDS)]
+        keys = [
+            DocumentKey(
+                DrugRef(drug_id, path),
+                lang,
+                kind,
+                paper or "letter",
+                stock or "us-business",
+                large_print,
+                pdfa,
+                count or 0,
+                allow_fallback,
+            )
+            for drug_id, path in discover(content_dir).items()
+            if selected is None or drug_id in selected
+            for lang in (langs or available_languages(path.parent))
+            for kind in (kinds or KINDS)
+        ]
         if all_unchanged(keys, out_dir):
-            click.echo(f"{_plural(len(keys), 'document')}: 0 built, {len(keys)} unchanged, "
-                       f"0 failed; manifest: {display_path(out_dir / 'manifest.json')}")
+            click.echo(
+                f"{_plural(len(keys), 'document')}: 0 built, {len(keys)} unchanged, "
+                f"0 failed; manifest: {display_path(out_dir / 'manifest.json')}"
+            )
             return
 
     from .batch import make_executor, run_batch
+
     # Started first: the workers warm up while this process imports and loads the content.
     executor = make_executor(executor_spec, workers)
     try:
         from .compose import Job
         from .content import load_each
+
         clinic = _clinic(clinic_path)
         paper = paper or (clinic.clinic.paper if clinic else "letter")
         stock = stock or (clinic.clinic.card_stock if clinic else "us-business")
@@ -107,40 +181,65 @@ def build(drugs, all_drugs, langs, kinds, paper, stock, count, large_print, pdfa
             raise ContentError(broken)
         for problem in broken:
             click.echo(str(problem), err=True)
-        jobs = [Job(drug, lang, kind, paper, allow_fallback, stock, large_print, pdfa,
-                    count or 0, clinic)
-                for drug in loaded
-                for lang in (langs or available_languages(drug.path.parent))
-                for kind in (kinds or KINDS)]
+        jobs = [
+            Job(
+                drug,
+                lang,
+                kind,
+                paper,
+                allow_fallback,
+                stock,
+                large_print,
+                pdfa,
+                count or 0,
+                clinic,
+            )
+            for drug in loaded
+            for lang in (langs or available_languages(drug.path.parent))
+            for kind in (kinds or KINDS)
+        ]
         # --debug: a document that fails by a bug reports its traceback under FAILED.
         debug = click.get_current_context().find_root().params.get("debug", False)
         with _progress(len(jobs)) as show:
-            report = run_batch(jobs, out_dir, executor, force=force, debug=debug,
-                               on_outcome=show)
+            report = run_batch(jobs, out_dir, executor, force=force, debug=debug, on_outcome=show)
     finally:
         # Wait for the workers to leave: an exit with the pool still open can raise at
         # interpreter shutdown (a closed wake-up pipe in concurrent.futures).
         executor.shutdown(wait=True, cancel_futures=True)
     for outcome in report.failed:
-        click.echo(f"FAILED {outcome.job.name}:\n  " + outcome.message.replace("\n", "\n  "),
-                   err=True)
+        click.echo(
+            f"FAILED {outcome.job.name}:\n  " + outcome.message.replace("\n", "\n  "), err=True
+        )
     for outcome in report.outcomes:
         for note in outcome.notes:
             click.echo(f"Warning: {note}", err=True)
-    click.echo(f"{_plural(len(report.outcomes), 'document')}: {report.count('built')} built, "
-               f"{report.count('unchanged')} unchanged, {report.count('failed')} failed"
-               + (f"; manifest: {display_path(out_dir / 'manifest.json')}"
-                  if (out_dir / "manifest.json").exists() else ""))
+    click.echo(
+        f"{_plural(len(report.outcomes), 'document')}: {report.count('built')} built, "
+        f"{report.count('unchanged')} unchanged, {report.count('failed')} failed"
+        + (
+            f"; manifest: {display_path(out_dir / 'manifest.json')}"
+            if (out_dir / "manifest.json").exists()
+            else ""
+        )
+    )
     if report.interrupted:
-        raise HandoutsError("interrupted; the finished documents are complete and in the "
-                            "manifest, run the same command again to build the rest")
+        raise HandoutsError(
+            "interrupted; the finished documents are complete and in the "
+            "manifest, run the same command again to build the rest"
+        )
     if report.failed or broken:
         drugs_failed = len({p.file for p in broken})
         raise HandoutsError(
-            ", ".join(part for part in (
-                f"{_plural(len(report.failed), 'document')} not built" if report.failed else "",
-                f"{_plural(drugs_failed, 'drug')} with broken content" if broken else "")
-                if part) + "; see above")
+            ", ".join(
+                part
+                for part in (
+                    f"{_plural(len(report.failed), 'document')} not built" if report.failed else "",
+                    f"{_plural(drugs_failed, 'drug')} with broken content" if broken else "",
+                )
+                if part
+            )
+            + "; see above"
+        )
 
 
 @contextlib.contextmanager
@@ -155,13 +254,15 @@ def _progress(total: int):
         def line(outcome):
             done[0] += 1
             click.echo(f"[{done[0]}/{total}] {outcome.status} {outcome.path}")
+
         yield line
 
 
 @cli.command()
 @drugs_argument
-@click.option("--strict", is_flag=True, help="Also exit 1 when any translation is stale or "
-                                             "missing.")
+@click.option(
+    "--strict", is_flag=True, help="Also exit 1 when any translation is stale or missing."
+)
 @content_option
 def check(drugs, strict, content_dir):
     """Validate content, templates and translations; exit 1 with the findings."""
@@ -175,21 +276,36 @@ def check(drugs, strict, content_dir):
     if report.problems:
         raise HandoutsError("\n".join(report.problems))
     if strict and report.incomplete:
-        raise HandoutsError(f"{_plural(report.incomplete, 'translation')} with stale or "
-                            "missing strings (--strict)")
-    incomplete = (f"; {_plural(report.incomplete, 'translation')} incomplete (--strict fails "
-                  "on this)" if report.incomplete else "")
+        raise HandoutsError(
+            f"{_plural(report.incomplete, 'translation')} with stale or missing strings (--strict)"
+        )
+    incomplete = (
+        f"; {_plural(report.incomplete, 'translation')} incomplete (--strict fails on this)"
+        if report.incomplete
+        else ""
+    )
     click.echo(f"{_plural(len(report.drugs), 'drug')} checked; no problems found{incomplete}")
 
 
 @cli.command()
 @click.argument("cards", nargs=-1, required=True, metavar="DRUG:LANG[:COUNT]...")
-@click.option("--stock", type=click.Choice(sorted(STOCKS)),
-              help="Card stock. Default: the clinic's, else us-business.")
-@click.option("--paper", type=click.Choice(sorted(PAPERS)),
-              help="Sheet paper where the stock has several. Default: the clinic's.")
-@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path),
-              required=True, help="The PDF to write.")
+@click.option(
+    "--stock",
+    type=click.Choice(sorted(STOCKS)),
+    help="Card stock. Default: the clinic's, else us-business.",
+)
+@click.option(
+    "--paper",
+    type=click.Choice(sorted(PAPERS)),
+    help="Sheet paper where the stock has several. Default: the clinic's.",
+)
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The PDF to write.",
+)
 @clinic_option
 @content_option
 def sheet(cards, stock, paper, out_file, clinic_path, content_dir):
@@ -207,30 +323,46 @@ def sheet(cards, stock, paper, out_file, clinic_path, content_dir):
     loaded = {d.id: d for d in load_all(content_dir, sorted({d for d, _, _ in wanted}))}
     slots = tuple((loaded[drug], lang) for drug, lang, count in wanted for _ in range(count))
     clinic = _clinic(clinic_path)
-    job = Job(slots[0][0], slots[0][1], "card-sheet",
-              paper or (clinic.clinic.paper if clinic else "letter"),
-              stock=stock or (clinic.clinic.card_stock if clinic else "us-business"),
-              clinic=clinic, slots=slots)
+    job = Job(
+        slots[0][0],
+        slots[0][1],
+        "card-sheet",
+        paper or (clinic.clinic.paper if clinic else "letter"),
+        stock=stock or (clinic.clinic.card_stock if clinic else "us-business"),
+        clinic=clinic,
+        slots=slots,
+    )
     rendered = Pipeline().render(job)
     write_atomic(out_file, rendered.pdf)
-    click.echo(f"built {display_path(out_file)}: {_plural(len(slots), 'card')}, "
-               f"{_plural(rendered.pages, 'page')}")
+    click.echo(
+        f"built {display_path(out_file)}: {_plural(len(slots), 'card')}, "
+        f"{_plural(rendered.pages, 'page')}"
+    )
 
 
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--workers", type=click.IntRange(1, 64),
-              help="Render processes, each with a warm pipeline. Default: the number of CPUs.")
-@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64),
-              help="Request threads of the WSGI server.")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    help="Render processes, each with a warm pipeline. Default: the number of CPUs.",
+)
+@click.option(
+    "--threads",
+    default=8,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Request threads of the WSGI server.",
+)
 @clinic_option
 @content_option
 def serve(host, port, workers, threads, clinic_path, content_dir):
     """Run the discharge web page and the HTTP API (waitress)."""
     from .batch import make_executor, warm_up
     from .content import load_all
-    from .web import create_app, serve as run_server
+    from .web import create_app
+    from .web import serve as run_server
 
     clinic = _clinic(clinic_path)
     executor = make_executor("local", workers or None)
@@ -250,6 +382,7 @@ def serve(host, port, workers, threads, clinic_path, content_dir):
 @contextlib.contextmanager
 def _sigterm_exits():
     """SIGTERM (a service manager stopping the server) ends it like Ctrl-C does."""
+
     def handler(signum, frame):
         raise KeyboardInterrupt
 
@@ -265,6 +398,7 @@ def _sigterm_exits():
 def list_drugs(content_dir):
     """List the drugs and their languages."""
     from .content import load_all
+
     for drug in load_all(content_dir):
         click.echo(_describe(drug))
 
@@ -276,10 +410,19 @@ def i18n():
 
 @i18n.command()
 @drugs_argument
-@click.option("--lang", "langs", multiple=True, metavar="LANG",
-              help="Only these languages. Default: all 15 translation languages.")
-@click.option("--templates/--no-templates", default=True, show_default=True,
-              help="Also extract the template strings and update their catalogues.")
+@click.option(
+    "--lang",
+    "langs",
+    multiple=True,
+    metavar="LANG",
+    help="Only these languages. Default: all 15 translation languages.",
+)
+@click.option(
+    "--templates/--no-templates",
+    default=True,
+    show_default=True,
+    help="Also extract the template strings and update their catalogues.",
+)
 @content_option
 def update(drugs, langs, templates, content_dir):
     """Regenerate the PO files from the English master and the templates.
@@ -297,33 +440,46 @@ def update(drugs, langs, templates, content_dir):
     for drug in load_all(content_dir, selected):
         entries = translatable_strings(drug.drug)
         project = f"handouts {drug.id} {drug.drug.content_version}"
-        results += [update_catalog(content_catalog_path(drug.path.parent, lang), lang,
-                                   entries, project, key_by_context=True) for lang in langs]
+        results += [
+            update_catalog(
+                content_catalog_path(drug.path.parent, lang),
+                lang,
+                entries,
+                project,
+                key_by_context=True,
+            )
+            for lang in langs
+        ]
     for result in results:
         what = "created" if result.created else "updated"
-        click.echo(f"{what} {display_path(result.path)}: {result.added} new, "
-                   f"{result.stale} stale, {result.obsolete} obsolete")
+        click.echo(
+            f"{what} {display_path(result.path)}: {result.added} new, "
+            f"{result.stale} stale, {result.obsolete} obsolete"
+        )
 
 
 def _card_spec(spec: str) -> tuple[str, str, int]:
     parts = spec.split(":")
     if len(parts) not in (2, 3) or (len(parts) == 3 and not parts[2].isdigit()):
-        raise click.BadParameter(f"{spec!r} is not DRUG:LANG or DRUG:LANG:COUNT",
-                                 param_hint="CARDS")
+        raise click.BadParameter(
+            f"{spec!r} is not DRUG:LANG or DRUG:LANG:COUNT", param_hint="CARDS"
+        )
     _check_langs([parts[1]])
     return parts[0], parts[1], int(parts[2]) if len(parts) == 3 else 1
 
 
 def _clinic(path: Path | None):
     from .clinic import find_settings, load_clinic
+
     path = find_settings(path)
     return load_clinic(path) if path else None
 
 
 def _describe(drug) -> str:
     brands = ", ".join(sorted({b.name for b in drug.drug.names.brands}))
-    langs = ", ".join(f"{lang} ({native_name(lang)})"
-                      for lang in available_languages(drug.path.parent))
+    langs = ", ".join(
+        f"{lang} ({native_name(lang)})" for lang in available_languages(drug.path.parent)
+    )
     return f"{drug.id}\t{brands}\t{langs}"
 
 
@@ -334,20 +490,23 @@ def _select_drugs(drugs, all_drugs, content_dir) -> list[str] | None:
         raise click.BadParameter(
             f"unknown drug {', '.join(map(repr, unknown))}; valid drugs: "
             f"{', '.join(known) or '(none in ' + display_path(content_dir) + ')'}",
-            param_hint="DRUG")
+            param_hint="DRUG",
+        )
     if drugs:
         return list(drugs)
     if all_drugs:
         return None
-    raise click.UsageError("name at least one drug, or use --all; valid drugs: "
-                           + ", ".join(known))
+    raise click.UsageError("name at least one drug, or use --all; valid drugs: " + ", ".join(known))
 
 
 def _check_langs(langs) -> tuple[str, ...]:
     unknown = [lang for lang in langs if lang not in LANGUAGES]
     if unknown:
-        raise click.BadParameter(f"unknown language {', '.join(map(repr, unknown))}; valid "
-                                 f"languages: {', '.join(LANGUAGES)}", param_hint="--lang")
+        raise click.BadParameter(
+            f"unknown language {', '.join(map(repr, unknown))}; valid "
+            f"languages: {', '.join(LANGUAGES)}",
+            param_hint="--lang",
+        )
     return tuple(dict.fromkeys(langs))
 
 
@@ -367,8 +526,11 @@ def main(argv=None):
             raise
         for problem in error.problems:
             click.echo(str(problem), err=True)
-        click.echo(f"Error: {_plural(len(error.problems), 'problem')} in {error.subject}; "
-                   "nothing was written.", err=True)
+        click.echo(
+            f"Error: {_plural(len(error.problems), 'problem')} in {error.subject}; "
+            "nothing was written.",
+            err=True,
+        )
         sys.exit(1)
     except HandoutsError as error:
         if debug:
@@ -378,6 +540,9 @@ def main(argv=None):
     except Exception as error:  # a bug, not bad input: still no traceback unless asked
         if debug:
             raise
-        click.echo(f"Error: unexpected {type(error).__name__}: {error}. Run again with "
-                   "--debug to see the traceback, and please report it.", err=True)
+        click.echo(
+            f"Error: unexpected {type(error).__name__}: {error}. Run again with "
+            "--debug to see the traceback, and please report it.",
+            err=True,
+        )
         sys.exit(1)

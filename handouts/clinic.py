@@ -64,13 +64,23 @@ def find_settings(option: Path | None) -> Path | None:
 def load_clinic(path: Path) -> ClinicSettings:
     filename = display_path(path)
     if not path.is_file():
-        raise ContentError([Problem(filename, 1, 1, "", "clinic settings file not found; "
-                                    "check --clinic or $" + CLINIC_VARIABLE)],
-                           "the clinic settings")
+        raise ContentError(
+            [
+                Problem(
+                    filename,
+                    1,
+                    1,
+                    "",
+                    "clinic settings file not found; check --clinic or $" + CLINIC_VARIABLE,
+                )
+            ],
+            "the clinic settings",
+        )
     data, positions, problems = load_yaml(path)
     if not isinstance(data, dict):
-        problems.append(Problem(filename, 1, 1, "", "expected a mapping of settings "
-                                "(name:, phone_24h:, ...)"))
+        problems.append(
+            Problem(filename, 1, 1, "", "expected a mapping of settings (name:, phone_24h:, ...)")
+        )
         raise ContentError(problems, "the clinic settings")
     logo = None
     if isinstance(data.get("logo"), str):

@@ -22,8 +22,10 @@ from .localize import Localized, localize
 from .qr import QRCode, make_qr
 from .stocks import STOCKS, Rect, Sheet, Stock, sheet_for
 
-PRINT_NOTE = ("Print at 100% (actual size, no scaling). Print both sides: page 1 on the front, "
-              "page 2 on the back, flipping on the long edge.")
+PRINT_NOTE = (
+    "Print at 100% (actual size, no scaling). Print both sides: page 1 on the front, "
+    "page 2 on the back, flipping on the long edge."
+)
 
 
 @dataclass(frozen=True)
@@ -37,8 +39,7 @@ class Personal:
     start_date: dt.date | None = field(default=None, repr=False)
 
     def fields(self) -> dict[str, str]:
-        return {"patient_name": self.patient_name, "care_team": self.care_team,
-                "phone": self.phone}
+        return {"patient_name": self.patient_name, "care_team": self.care_team, "phone": self.phone}
 
     def filled(self) -> frozenset[str]:
         """The fields a nurse wrote in (of PERSONAL_FIELDS)."""
@@ -67,7 +68,9 @@ class Reserved:
 
 
 # A reserved field's place: an image, so that WeasyPrint gives it a position and a tag.
-PLACE_IMAGE = "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' width='1' height='1'/%3E"
+PLACE_IMAGE = (
+    "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' width='1' height='1'/%3E"
+)
 
 
 @dataclass(frozen=True)
@@ -76,13 +79,13 @@ class Job:
 
     drug: DrugContent
     lang: str
-    kind: str                               # handout | card | card-sheet
+    kind: str  # handout | card | card-sheet
     paper: str = "letter"
     allow_fallback: bool = False
     stock: str = "us-business"
     large_print: bool = False
-    pdfa: bool = False                      # PDF/A-3u archival copy
-    count: int = 0                          # cards on a sheet; 0 fills it
+    pdfa: bool = False  # PDF/A-3u archival copy
+    count: int = 0  # cards on a sheet; 0 fills it
     clinic: ClinicSettings | None = field(default=None, compare=False)
     # A clinic's mixed stock run: (drug, lang) per card, in order; overrides drug/lang/count.
     slots: tuple[tuple[DrugContent, str], ...] = ()
@@ -113,7 +116,7 @@ class Composed:
     context: dict = field(hash=False)
     geometry: Geometry = Geometry("")
     qr: QRCode | None = None
-    slots: tuple["Composed", ...] = ()      # the cards of a sheet, each in its own language
+    slots: tuple["Composed", ...] = ()  # the cards of a sheet, each in its own language
     paper: Paper | None = None
 
 
@@ -151,18 +154,23 @@ def compose(job: Job, template_dirs: tuple[Path, ...] = ()) -> Composed:
     if job.kind == "handout":
         paper = PAPERS[job.paper]
         counter = _page_counter(localized)
-        css = (f"@page handout, handout-large {{ size: {paper.css_size}; "
-               f"@bottom-right {{ content: {counter} }} }}")
+        css = (
+            f"@page handout, handout-large {{ size: {paper.css_size}; "
+            f"@bottom-right {{ content: {counter} }} }}"
+        )
         return Composed(job, "handout.html", localized, context, Geometry(css), qr, paper=paper)
     stock = _stock(job)
     card = stock.card
     context["slot"] = Rect(0, 0, card.width_mm, card.height_mm)
-    bleed = (f"bleed: {stock.bleed_mm + 7}mm; marks: crop;" if stock.bleed_mm else "")
-    css = (f"@page card {{ size: {card.width_mm}mm {card.height_mm}mm; {bleed} }}"
-           f".card .page {{ width: {card.width_mm}mm; height: {card.height_mm}mm }}"
-           f".card .side {{ padding: {card.safe_mm}mm }}")
-    return Composed(job, "card.html", localized, context,
-                    Geometry(css, card.safe_mm, stock.bleed_mm), qr)
+    bleed = f"bleed: {stock.bleed_mm + 7}mm; marks: crop;" if stock.bleed_mm else ""
+    css = (
+        f"@page card {{ size: {card.width_mm}mm {card.height_mm}mm; {bleed} }}"
+        f".card .page {{ width: {card.width_mm}mm; height: {card.height_mm}mm }}"
+        f".card .side {{ padding: {card.safe_mm}mm }}"
+    )
+    return Composed(
+        job, "card.html", localized, context, Geometry(css, card.safe_mm, stock.bleed_mm), qr
+    )
 
 
 def _compose_sheet(job: Job, template_dirs) -> Composed:
@@ -173,33 +181,59 @@ def _compose_sheet(job: Job, template_dirs) -> Composed:
         raise HandoutsError(f"{job.name}: {error.args[0]}") from None
     wanted = list(job.slots) or [(job.drug, job.lang)] * (job.count or sheet.capacity)
     if len(wanted) > sheet.capacity:
-        raise HandoutsError(f"{job.name}: {len(wanted)} cards do not fit one {sheet.name} "
-                            f"sheet ({sheet.capacity} places); print several sheets")
-    slots = tuple(compose(Job(drug, lang, "card", job.paper, job.allow_fallback, job.stock,
-                              clinic=job.clinic, personal=job.personal), template_dirs)
-                  for drug, lang in wanted)
+        raise HandoutsError(
+            f"{job.name}: {len(wanted)} cards do not fit one {sheet.name} "
+            f"sheet ({sheet.capacity} places); print several sheets"
+        )
+    slots = tuple(
+        compose(
+            Job(
+                drug,
+                lang,
+                "card",
+                job.paper,
+                job.allow_fallback,
+                job.stock,
+                clinic=job.clinic,
+                personal=job.personal,
+            ),
+            template_dirs,
+        )
+        for drug, lang in wanted
+    )
     if any(s.geometry.bleed_mm for s in slots):
         raise HandoutsError(f"{job.name}: print-shop cards are made one per page")
     card = stock.card
-    fronts, backs = sheet.fronts(card)[:len(slots)], sheet.backs(card)[:len(slots)]
+    fronts, backs = sheet.fronts(card)[: len(slots)], sheet.backs(card)[: len(slots)]
     langs = {lang for _, lang in wanted}
     lang = langs.pop() if len(langs) == 1 else "mul"
     drugs = ", ".join(dict.fromkeys(s.context["display_name"] for s in slots))
     context = {
-        "lang": lang, "dir": direction(lang) if lang != "mul" else "ltr",
-        "draft": False, "fallback_fields": frozenset(),
+        "lang": lang,
+        "dir": direction(lang) if lang != "mul" else "ltr",
+        "draft": False,
+        "fallback_fields": frozenset(),
         "title": f"Wallet cards: {drugs}",
         "subject": f"{len(slots)} wallet cards on a {sheet.name} sheet",
-        "fronts": fronts, "backs": backs,
+        "fronts": fronts,
+        "backs": backs,
         "crop_marks": _crop_marks(sheet, card) if sheet.crop_marks else [],
         "print_note": PRINT_NOTE,
         "note_top_mm": sheet.height_mm - min(sheet.top_mm, 12.0) + 1.5,
     }
-    css = (f"@page card {{ size: {sheet.width_mm}mm {sheet.height_mm}mm }}"
-           f".card .page {{ width: {sheet.width_mm}mm; height: {sheet.height_mm}mm }}"
-           f".card .side {{ padding: {card.safe_mm}mm }}")
-    return Composed(job, "card_sheet.html", slots[0].localized, context,
-                    Geometry(css, card.safe_mm), slots=slots)
+    css = (
+        f"@page card {{ size: {sheet.width_mm}mm {sheet.height_mm}mm }}"
+        f".card .page {{ width: {sheet.width_mm}mm; height: {sheet.height_mm}mm }}"
+        f".card .side {{ padding: {card.safe_mm}mm }}"
+    )
+    return Composed(
+        job,
+        "card_sheet.html",
+        slots[0].localized,
+        context,
+        Geometry(css, card.safe_mm),
+        slots=slots,
+    )
 
 
 PAGE_LABEL = "Page %(page)s of %(pages)s"
@@ -228,8 +262,9 @@ def _context(job: Job, localized: Localized) -> tuple[dict, QRCode]:
     display_name = drug.names.generic[:1].upper() + drug.names.generic[1:]
     brands = sorted({b.name for b in drug.names.brands})
     brand_countries = {
-        name: [loc.territories.get(b.country, b.country)
-               for b in drug.names.brands if b.name == name]
+        name: [
+            loc.territories.get(b.country, b.country) for b in drug.names.brands if b.name == name
+        ]
         for name in brands
     }
     url = drug.full_info_url.get(job.lang, drug.full_info_url["en"])
@@ -251,7 +286,7 @@ def _context(job: Job, localized: Localized) -> tuple[dict, QRCode]:
         "last_reviewed": _long_date(drug.last_reviewed, loc),
         "qr": qr,
         "large_print": job.large_print,
-        "card_font_pt": 8.5,              # the pipeline steps it down if a card side overflows
+        "card_font_pt": 8.5,  # the pipeline steps it down if a card side overflows
         "clinic": job.clinic.clinic if job.clinic else None,
         "clinic_logo": job.clinic.logo_data_uri if job.clinic else None,
         "team": _care_team(job),
@@ -267,10 +302,14 @@ def _context(job: Job, localized: Localized) -> tuple[dict, QRCode]:
 def printed_personal(job: Job) -> dict[str, str]:
     """The personal fields as the documents print them (the date in the language's words)."""
     personal = job.personal or Personal()
-    return {"patient_name": personal.patient_name,
-            "start_date": (_long_date(personal.start_date, locale(job.lang))
-                           if personal.start_date else ""),
-            "care_team": personal.care_team, "phone": personal.phone}
+    return {
+        "patient_name": personal.patient_name,
+        "start_date": (
+            _long_date(personal.start_date, locale(job.lang)) if personal.start_date else ""
+        ),
+        "care_team": personal.care_team,
+        "phone": personal.phone,
+    }
 
 
 def _long_date(date: dt.date, loc) -> str:

@@ -1,13 +1,13 @@
 """Pipeline stage 1: find, load and validate the drug content (the English master)."""
 
 import re
-from typing import Any
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
-from .errors import ContentError, HandoutsError, Problem
+from .errors import ContentError, Problem
 from .locations import discover, display_path  # noqa: F401 (discover re-exported)
 from .schema import Drug
 from .yamlsource import FieldPath, Positions, format_path, load_yaml
@@ -30,11 +30,27 @@ def load_drug(drug_id: str, path: Path) -> DrugContent:
     filename = display_path(path)
     data, positions, problems = load_yaml(path)
     if not DRUG_ID.match(drug_id):
-        problems.append(Problem(filename, 1, 1, "", f"folder name {drug_id!r} is not a valid "
-                                "drug id; use lower-case letters, digits and hyphens"))
+        problems.append(
+            Problem(
+                filename,
+                1,
+                1,
+                "",
+                f"folder name {drug_id!r} is not a valid "
+                "drug id; use lower-case letters, digits and hyphens",
+            )
+        )
     if not isinstance(data, dict):
-        problems.append(Problem(filename, 1, 1, "", "expected a mapping of fields at the top "
-                                "level (names:, summary:, ...); see docs/content-format.md"))
+        problems.append(
+            Problem(
+                filename,
+                1,
+                1,
+                "",
+                "expected a mapping of fields at the top "
+                "level (names:, summary:, ...); see docs/content-format.md",
+            )
+        )
         raise ContentError(problems)
     try:
         drug = Drug.model_validate(data)
@@ -47,8 +63,9 @@ def load_drug(drug_id: str, path: Path) -> DrugContent:
     return DrugContent(drug_id, path, drug, positions)
 
 
-def load_each(content_dir: Path, only: list[str] | None = None
-              ) -> tuple[list[DrugContent], list[Problem]]:
+def load_each(
+    content_dir: Path, only: list[str] | None = None
+) -> tuple[list[DrugContent], list[Problem]]:
     """Load the named drugs (default all): the valid ones, and every problem of the others."""
     drugs, problems = [], []
     for drug_id, path in discover(content_dir).items():
@@ -81,23 +98,30 @@ def _cross_checks(filename: str, drug: Drug, positions: Positions) -> list[Probl
     seen = set()
     for i, source in enumerate(drug.sources):
         if source.id in seen:
-            report(("sources", i, "id"), f"source id {source.id!r} is used twice; ids must "
-                   "be unique")
+            report(
+                ("sources", i, "id"), f"source id {source.id!r} is used twice; ids must be unique"
+            )
         seen.add(source.id)
     for section in ("boxed_warnings", "call_right_away", "side_effects_by_frequency"):
         for i, item in enumerate(getattr(drug, section)):
             for j, ref in enumerate(item.sources):
                 if ref not in known:
-                    report((section, i, "sources", j), f"unknown source {ref!r}; add it under "
-                           f"sources or use one of: {', '.join(sorted(known))}")
+                    report(
+                        (section, i, "sources", j),
+                        f"unknown source {ref!r}; add it under "
+                        f"sources or use one of: {', '.join(sorted(known))}",
+                    )
     if "en" not in drug.full_info_url:
-        report(("full_info_url",), "an English (en:) address is required; it is the "
-               "fallback for every language")
+        report(
+            ("full_info_url",),
+            "an English (en:) address is required; it is the fallback for every language",
+        )
     return problems
 
 
-def schema_problem(filename: str, positions: Positions, error: Any,
-                   guide: str = "docs/content-format.md") -> Problem:
+def schema_problem(
+    filename: str, positions: Positions, error: Any, guide: str = "docs/content-format.md"
+) -> Problem:
     path = tuple(error["loc"])
     kind = error["type"]
     if kind == "missing":
@@ -115,8 +139,7 @@ def _message(error: Any, guide: str) -> str:
     if kind == "extra_forbidden":
         return f"unknown key; check its spelling against {guide}"
     if kind in ("string_type", "string_sub_type"):
-        return (f"expected text, got {_yaml_type(value)} ({value!r}); put the value in "
-                "quotes")
+        return f"expected text, got {_yaml_type(value)} ({value!r}); put the value in quotes"
     if kind == "too_short" and isinstance(value, (list, dict)):
         return "must not be empty; add at least one item"
     if kind == "string_too_short":
@@ -124,11 +147,15 @@ def _message(error: Any, guide: str) -> str:
     if kind == "too_long":
         return f"too many items ({len(value)}); at most {ctx.get('max_length')} fit"
     if kind in ("list_type", "dict_type", "model_type", "model_attributes_type"):
-        wanted = {"list_type": "a list (items starting with '- ')",
-                  "dict_type": "a mapping (key: value lines)"}.get(kind, "a mapping (key: value lines)")
+        wanted = {
+            "list_type": "a list (items starting with '- ')",
+            "dict_type": "a mapping (key: value lines)",
+        }.get(kind, "a mapping (key: value lines)")
         return f"expected {wanted}, got {_yaml_type(value)}"
     if kind == "string_pattern_mismatch":
-        return f"{value!r} does not have the expected form ({_pattern_hint(ctx.get('pattern', ''))})"
+        return (
+            f"{value!r} does not have the expected form ({_pattern_hint(ctx.get('pattern', ''))})"
+        )
     if kind in ("enum", "literal_error"):
         return f"{value!r} is not allowed; use one of: {ctx.get('expected')}"
     if kind in ("greater_than_equal", "less_than_equal"):
@@ -145,15 +172,27 @@ def _message(error: Any, guide: str) -> str:
 def _pattern_hint(pattern: str) -> str:
     return {
         r"^([A-Z]{2})$": "a two-letter country code such as US, CA or EU",
-        r"^\d+(\.\d+){0,2}$": "a version such as \"1.2.0\", in quotes",
+        r"^\d+(\.\d+){0,2}$": 'a version such as "1.2.0", in quotes',
         r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$": "a language tag such as en, es or zh-Hans",
-        r"^[0-9+()./ -]{3,40}( (ext|x)\.? ?[0-9]{1,6})?$":
-            "a phone number: digits, spaces and + ( ) - . /, e.g. \"+1 555 010 0199\"",
-    }.get(pattern, "lower-case letters, digits and hyphens, e.g. fda-label"
-          if "a-z0-9" in pattern else f"pattern {pattern}")
+        r"^[0-9+()./ -]{3,40}( (ext|x)\.? ?[0-9]{1,6})?$": (
+            'a phone number: digits, spaces and + ( ) - . /, e.g. "+1 555 010 0199"'
+        ),
+    }.get(
+        pattern,
+        "lower-case letters, digits and hyphens, e.g. fda-label"
+        if "a-z0-9" in pattern
+        else f"pattern {pattern}",
+    )
 
 
 def _yaml_type(value) -> str:
-    names = {bool: "true/false", int: "a number", float: "a number", type(None): "nothing",
-             list: "a list", dict: "a mapping", str: "text"}
+    names = {
+        bool: "true/false",
+        int: "a number",
+        float: "a number",
+        type(None): "nothing",
+        list: "a list",
+        dict: "a mapping",
+        str: "text",
+    }
     return names.get(type(value), type(value).__name__)

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-KINDS = ("handout", "card")          # built by default
+KINDS = ("handout", "card")  # built by default
 ALL_KINDS = ("handout", "card", "card-sheet")
 
 
@@ -15,8 +15,8 @@ class Paper:
 
 
 PAPERS = {
-    "letter": Paper("letter", "letter", 612.0, 792.0),       # 8.5 x 11 in
-    "a4": Paper("a4", "A4", 595.276, 841.89),                  # 210 x 297 mm
+    "letter": Paper("letter", "letter", 612.0, 792.0),  # 8.5 x 11 in
+    "a4": Paper("a4", "A4", 595.276, 841.89),  # 210 x 297 mm
 }
 
 CARD_SIDES = ("front", "back")

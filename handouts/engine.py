@@ -36,32 +36,65 @@ from weasyprint.formatting_structure import boxes
 from weasyprint.text.fonts import FontConfiguration
 
 # What stamp.py and verify.py read of a box, and stamp.py of its computed style.
-BOX_ATTRIBUTES = ("position_x", "position_y", "width", "height", "margin_width",
-                  "margin_height", "content_box_x", "content_box_y", "children", "element",
-                  "element_tag", "style")
-STYLE_KEYS = ("font_family", "font_size", "font_weight", "font_style", "line_height",
-              "letter_spacing", "word_spacing", "color", "text_align_all", "text_transform",
-              "hyphens", "overflow_wrap", "direction")
+BOX_ATTRIBUTES = (
+    "position_x",
+    "position_y",
+    "width",
+    "height",
+    "margin_width",
+    "margin_height",
+    "content_box_x",
+    "content_box_y",
+    "children",
+    "element",
+    "element_tag",
+    "style",
+)
+STYLE_KEYS = (
+    "font_family",
+    "font_size",
+    "font_weight",
+    "font_style",
+    "line_height",
+    "letter_spacing",
+    "word_spacing",
+    "color",
+    "text_align_all",
+    "text_transform",
+    "hyphens",
+    "overflow_wrap",
+    "direction",
+)
 
 
 def _require(present: bool, internal: str) -> None:
     """Fail at import, naming the internal, rather than lay out something else later."""
     if not present:
-        raise ImportError(f"WeasyPrint {weasyprint.__version__} / pydyf {pydyf.__version__} "
-                          f"no longer has {internal}, which handouts relies on "
-                          "(handouts/engine.py): pin the versions in requirements/ or adapt "
-                          "engine.py")
+        raise ImportError(
+            f"WeasyPrint {weasyprint.__version__} / pydyf {pydyf.__version__} "
+            f"no longer has {internal}, which handouts relies on "
+            "(handouts/engine.py): pin the versions in requirements/ or adapt "
+            "engine.py"
+        )
 
 
 _require("_ua_stylesheets" in vars(HTML), "HTML._ua_stylesheets")
 _require(hasattr(FontConfiguration, "_folder"), "FontConfiguration._folder")
 _require(isinstance(vars(pydyf).get("zlib"), types.ModuleType), "the module global pydyf.zlib")
-_require(all(isinstance(getattr(boxes, name, None), type) for name in
-             ("PageBox", "LineBox", "TextBox", "InlineReplacedBox", "BlockReplacedBox")),
-         "the box classes PageBox, LineBox, TextBox, InlineReplacedBox and BlockReplacedBox")
-_require(all(callable(getattr(boxes.Box, name, None)) for name in
-             ("margin_width", "margin_height", "content_box_x", "content_box_y")),
-         "Box.margin_width, margin_height, content_box_x and content_box_y")
+_require(
+    all(
+        isinstance(getattr(boxes, name, None), type)
+        for name in ("PageBox", "LineBox", "TextBox", "InlineReplacedBox", "BlockReplacedBox")
+    ),
+    "the box classes PageBox, LineBox, TextBox, InlineReplacedBox and BlockReplacedBox",
+)
+_require(
+    all(
+        callable(getattr(boxes.Box, name, None))
+        for name in ("margin_width", "margin_height", "content_box_x", "content_box_y")
+    ),
+    "Box.margin_width, margin_height, content_box_x and content_box_y",
+)
 
 
 class TemplateHTML(HTML):
@@ -69,7 +102,7 @@ class TemplateHTML(HTML):
     stylesheet: the same documents, byte for byte, in less time (templates/html_defaults.css).
     _ua_stylesheets is the hook WeasyPrint's own tests override to the same end."""
 
-    defaults: CSS                # set by the Renderer
+    defaults: CSS  # set by the Renderer
 
     def _ua_stylesheets(self, forms=False):
         return [self.defaults]
@@ -85,7 +118,9 @@ def set_deflate_level(cap: int) -> None:
     pydyf.zlib = types.SimpleNamespace(
         compress=zlib.compress,
         compressobj=lambda level=cap, *args, **kwargs: zlib.compressobj(
-            min(level, cap), *args, **kwargs))
+            min(level, cap), *args, **kwargs
+        ),
+    )
 
 
 def page_box(page):
@@ -121,7 +156,9 @@ def tagged_figures(pdf: pikepdf.Pdf, page: pikepdf.Page) -> dict[str, tuple[int,
     key = int(page.obj.StructParents)
     for i in range(0, len(nums), 2):
         if int(nums[i]) == key:
-            return {str(element.Alt): (mcid, element)
-                    for mcid, element in enumerate(nums[i + 1])
-                    if element.get("/S") == pikepdf.Name.Figure and "/Alt" in element}
+            return {
+                str(element.Alt): (mcid, element)
+                for mcid, element in enumerate(nums[i + 1])
+                if element.get("/S") == pikepdf.Name.Figure and "/Alt" in element
+            }
     return {}

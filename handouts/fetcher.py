@@ -34,5 +34,6 @@ class LockedFetcher(URLFetcher):
             path = Path(url2pathname(unquote(parts.path))).resolve()
             if any(path.is_relative_to(d) for d in self.allowed_dirs) and path.is_file():
                 return super().fetch(path.as_uri(), headers)
-        raise RefusedURL(f"refused {url}: only bundled fonts, templates and data: URLs "
-                         "may be loaded")
+        raise RefusedURL(
+            f"refused {url}: only bundled fonts, templates and data: URLs may be loaded"
+        )

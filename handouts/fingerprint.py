@@ -39,9 +39,13 @@ def tree_digest(folder: Path, skip: frozenset[str] | set[str] = frozenset()) -> 
     """Every file under folder, by relative path and content; folders named in skip are
     left out wherever they are."""
     digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()
-                       and not skip.intersection(p.relative_to(folder).parts[:-1])
-                       and p.suffix != ".pyc"):
+    for path in sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file()
+        and not skip.intersection(p.relative_to(folder).parts[:-1])
+        and p.suffix != ".pyc"
+    ):
         digest.update(f"{path.relative_to(folder)}\0{file_digest(path)}\n".encode())
     return digest.hexdigest()
 
@@ -94,9 +98,14 @@ def versions() -> dict[str, str]:
 
 @cache
 def _software() -> str:
-    return "\n".join([f"python {sys.version}", *installed_distributions(),
-                      *(f"{k} {v}" for k, v in native_versions().items()),
-                      f"handouts {__version__} {tree_digest(PACKAGE_DIR, _PACKAGE_SKIP)}"])
+    return "\n".join(
+        [
+            f"python {sys.version}",
+            *installed_distributions(),
+            *(f"{k} {v}" for k, v in native_versions().items()),
+            f"handouts {__version__} {tree_digest(PACKAGE_DIR, _PACKAGE_SKIP)}",
+        ]
+    )
 
 
 def shared_inputs(template_dirs: tuple[Path, ...] = ()) -> str:
@@ -117,13 +126,30 @@ def input_hash(job, template_dirs: tuple[Path, ...] = (), shared: str | None = N
         digest.update(f"{label}\0{value}\n".encode())
 
     add("shared", shared or shared_inputs(template_dirs))
-    add("options", repr((job.kind, job.paper, job.stock, job.large_print, job.pdfa, job.count,
-                         job.allow_fallback)))
+    add(
+        "options",
+        repr(
+            (
+                job.kind,
+                job.paper,
+                job.stock,
+                job.large_print,
+                job.pdfa,
+                job.count,
+                job.allow_fallback,
+            )
+        ),
+    )
     for drug, lang in job.slots or ((job.drug, job.lang),):
         add(f"content {drug.id}", file_digest(drug.path))
         if lang != "en":
-            add(f"catalog {drug.id} {lang}", file_digest(content_catalog_path(drug.path.parent, lang)))
-            add(f"templates catalog {lang}", file_digest(find_template_catalog(lang, template_dirs)))
+            add(
+                f"catalog {drug.id} {lang}",
+                file_digest(content_catalog_path(drug.path.parent, lang)),
+            )
+            add(
+                f"templates catalog {lang}", file_digest(find_template_catalog(lang, template_dirs))
+            )
     if job.clinic:
         add("clinic", file_digest(job.clinic.path))
         add("logo", job.clinic.logo_data_uri or "")

@@ -23,12 +23,16 @@ def font_rules() -> str:
     for family in reg.families.values():
         for style, file in family.files.items():
             weight, slant = STYLES[style]
-            rules.append(f"@font-face {{ font-family: {_quoted(family.name)}; "
-                         f"font-weight: {weight}; font-style: {slant}; "
-                         f"src: url({(FONTS_DIR / file).as_uri()}); }}")
+            rules.append(
+                f"@font-face {{ font-family: {_quoted(family.name)}; "
+                f"font-weight: {weight}; font-style: {slant}; "
+                f"src: url({(FONTS_DIR / file).as_uri()}); }}"
+            )
     # Set on every element with a lang attribute, so that a card sheet can mix languages.
     rules.append(f":root {{ --text-font: {_stack(reg.languages[reg.source].fonts)}; }}")
-    rules += [f":lang({tag}) {{ --text-font: {_stack(lang.fonts)}; }}"
-              for tag, lang in reg.languages.items()]
+    rules += [
+        f":lang({tag}) {{ --text-font: {_stack(lang.fonts)}; }}"
+        for tag, lang in reg.languages.items()
+    ]
     rules.append("[lang] { font-family: var(--text-font); }")
     return "\n".join(rules) + "\n"

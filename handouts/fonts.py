@@ -9,12 +9,13 @@ from .languages import LANGUAGES, language, registry
 from .locations import FONTS_DIR
 
 
-
 def _stack(lang: str) -> tuple[tuple[str, ...], ...]:
     """The language's families in fallback order, each as its regular and bold files."""
     families = registry().families
-    return tuple((families[name].files["regular"], families[name].files["bold"])
-                 for name in language(lang).fonts)
+    return tuple(
+        (families[name].files["regular"], families[name].files["bold"])
+        for name in language(lang).fonts
+    )
 
 
 # Language -> its font stack, from the registry (languages.toml).
@@ -33,8 +34,9 @@ def _cmap(relative: str) -> frozenset[int]:
 @cache
 def coverage(lang: str) -> frozenset[int]:
     """Code points the language's stack can draw in every weight."""
-    families = [frozenset.intersection(*(_cmap(face) for face in family))
-                for family in STACKS[lang]]
+    families = [
+        frozenset.intersection(*(_cmap(face) for face in family)) for family in STACKS[lang]
+    ]
     return frozenset.union(*families)
 
 

@@ -16,7 +16,7 @@ REGISTRY_FILE = PACKAGE_DIR / "languages.toml"
 FORMULAS = {
     "flesch_kincaid_grade": ("Flesch-Kincaid grade", "US school grade"),
     "fernandez_huerta": ("Fernández Huerta", "ease, 0-100, higher is easier"),
-    "wiener_sachtextformel": ("Wiener Sachtextformel", "school grade"),     # variant 1
+    "wiener_sachtextformel": ("Wiener Sachtextformel", "school grade"),  # variant 1
     "gulpease_index": ("Gulpease", "ease, 0-100, higher is easier"),
     "flesch_reading_ease": ("Flesch reading ease", "ease, 0-100, higher is easier"),
     "szigriszt_pazos": ("Szigriszt-Pazos", "ease, 0-100, higher is easier"),
@@ -28,17 +28,17 @@ STYLES = {"regular": (400, "normal"), "bold": (700, "normal"), "italic": (400, "
 @dataclass(frozen=True)
 class Family:
     name: str
-    files: dict[str, str]            # style (regular, bold, italic) -> path under fonts/
+    files: dict[str, str]  # style (regular, bold, italic) -> path under fonts/
 
 
 @dataclass(frozen=True)
 class Language:
     tag: str
     script: str
-    direction: str                   # ltr | rtl
-    locale: str                      # Babel's name for it
-    fonts: tuple[str, ...]           # family names, in fallback order
-    readability: str                 # a textstat formula, or ""
+    direction: str  # ltr | rtl
+    locale: str  # Babel's name for it
+    fonts: tuple[str, ...]  # family names, in fallback order
+    readability: str  # a textstat formula, or ""
 
 
 @dataclass(frozen=True)
@@ -59,10 +59,16 @@ def load_registry(path: Path = REGISTRY_FILE) -> Registry:
     families = {}
     for name, table in _tables(data, "families", where, problems).items():
         files = {style: file for style, file in table.items() if style in STYLES}
-        problems += [f"{where}: families.{name}.{key}: unknown key; use "
-                     f"{', '.join(STYLES)}" for key in table if key not in STYLES]
-        problems += [f"{where}: families.{name}: needs a {style} file"
-                     for style in ("regular", "bold") if style not in files]
+        problems += [
+            f"{where}: families.{name}.{key}: unknown key; use {', '.join(STYLES)}"
+            for key in table
+            if key not in STYLES
+        ]
+        problems += [
+            f"{where}: families.{name}: needs a {style} file"
+            for style in ("regular", "bold")
+            if style not in files
+        ]
         families[name] = Family(name, files)
     languages = {}
     for tag, table in _tables(data, "languages", where, problems).items():
@@ -87,19 +93,23 @@ def _tables(data: dict, key: str, where: str, problems: list[str]) -> dict[str, 
     return {name: table for name, table in tables.items() if name not in bad}
 
 
-def _language(tag: str, table: dict, families: dict, where: str, problems: list[str]
-              ) -> Language | None:
+def _language(
+    tag: str, table: dict, families: dict, where: str, problems: list[str]
+) -> Language | None:
     before = len(problems)
     for key in sorted(set(table) - {"script", "direction", "locale", "fonts", "readability"}):
-        problems.append(f"{where}.{key}: unknown key; use script, direction, locale, fonts, "
-                        "readability")
+        problems.append(
+            f"{where}.{key}: unknown key; use script, direction, locale, fonts, readability"
+        )
     text = {key: table.get(key) for key in ("script", "direction", "locale", "readability")}
     for key, value in text.items():
         if not isinstance(value, str) or (key != "readability" and not value):
             problems.append(f"{where}.{key}: missing or not a string")
     if text["readability"] and text["readability"] not in FORMULAS:
-        problems.append(f"{where}.readability: unknown formula {text['readability']!r}; use "
-                        f"one of: {', '.join(FORMULAS)}, or \"\" for none")
+        problems.append(
+            f"{where}.readability: unknown formula {text['readability']!r}; use "
+            f'one of: {", ".join(FORMULAS)}, or "" for none'
+        )
     if text["direction"] not in ("ltr", "rtl", None):
         problems.append(f"{where}.direction: {text['direction']!r}; use ltr or rtl")
     fonts = table.get("fonts")
@@ -108,12 +118,20 @@ def _language(tag: str, table: dict, families: dict, where: str, problems: list[
         fonts = []
     for name in fonts:
         if name not in families:
-            problems.append(f"{where}.fonts: unknown family {name!r}; add a [families.\"{name}\"]"
-                            " table or use one of: " + ", ".join(families))
+            problems.append(
+                f'{where}.fonts: unknown family {name!r}; add a [families."{name}"]'
+                " table or use one of: " + ", ".join(families)
+            )
     if len(problems) > before:
         return None
-    return Language(tag, str(text["script"]), str(text["direction"]), str(text["locale"]),
-                    tuple(fonts), str(text["readability"]))
+    return Language(
+        tag,
+        str(text["script"]),
+        str(text["direction"]),
+        str(text["locale"]),
+        tuple(fonts),
+        str(text["readability"]),
+    )
 
 
 @cache
@@ -133,6 +151,7 @@ def language(lang: str) -> Language:
 def locale(lang: str):
     """Babel's locale data for a language (imported here, so the CLI starts fast)."""
     from babel import Locale
+
     return Locale.parse(language(lang).locale)
 
 

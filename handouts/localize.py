@@ -7,9 +7,9 @@ and then the English is marked in the document.
 """
 
 import re
-from typing import Any
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .catalogs import is_critical, load_translation
 from .content import DrugContent
@@ -17,8 +17,7 @@ from .errors import HandoutsError
 from .languages import SOURCE_LANGUAGE
 from .locations import display_path
 from .schema import Drug
-from .template_strings import (TemplateTranslation, find_template_catalog,
-                               load_template_translation)
+from .template_strings import TemplateTranslation, find_template_catalog, load_template_translation
 
 
 class TranslationError(HandoutsError):
@@ -29,13 +28,17 @@ class TranslationError(HandoutsError):
 class Localized:
     drug: Drug
     lang: str
-    fallback_fields: frozenset[str]     # field paths printed in English, marked as such
-    draft: bool                          # no clinical reviewer named: say so on every page
+    fallback_fields: frozenset[str]  # field paths printed in English, marked as such
+    draft: bool  # no clinical reviewer named: say so on every page
     templates: TemplateTranslation | None
 
 
-def localize(content: DrugContent, lang: str, allow_fallback: bool = False,
-             template_dirs: tuple[Path, ...] = ()) -> Localized:
+def localize(
+    content: DrugContent,
+    lang: str,
+    allow_fallback: bool = False,
+    template_dirs: tuple[Path, ...] = (),
+) -> Localized:
     if lang == SOURCE_LANGUAGE:
         return Localized(content.drug, lang, frozenset(), False, None)
     translation = load_translation(content.path.parent, content.drug, lang)
@@ -46,21 +49,32 @@ def localize(content: DrugContent, lang: str, allow_fallback: bool = False,
     for state, paths in (("missing", status.missing), ("stale", status.stale)):
         for path in paths:
             if is_critical(path) or not allow_fallback:
-                why = "has no translation" if state == "missing" else \
-                    "has a stale translation (the English changed since it was translated)"
+                why = (
+                    "has no translation"
+                    if state == "missing"
+                    else "has a stale translation (the English changed since it was translated)"
+                )
                 critical = " (critical)" if is_critical(path) else ""
-                problems.append(f"{content.id} [{lang}]: {path}{critical} {why}; current "
-                                f"English: {translation.english[path]!r}")
+                problems.append(
+                    f"{content.id} [{lang}]: {path}{critical} {why}; current "
+                    f"English: {translation.english[path]!r}"
+                )
             else:
                 fallback.add(path)
-    for state, messages in (("missing", templates.status.missing),
-                            ("stale", templates.status.stale)):
+    for state, messages in (
+        ("missing", templates.status.missing),
+        ("stale", templates.status.stale),
+    ):
         for msgid in messages:
-            problems.append(f"{content.id} [{lang}]: template text {msgid!r} is {state} in "
-                            f"{display_path(find_template_catalog(lang, template_dirs))}")
+            problems.append(
+                f"{content.id} [{lang}]: template text {msgid!r} is {state} in "
+                f"{display_path(find_template_catalog(lang, template_dirs))}"
+            )
     if problems:
-        fix = (f"Translate or review these entries in {catalog} (run `handouts i18n update` "
-               "first if the English changed), or leave this language out.")
+        fix = (
+            f"Translate or review these entries in {catalog} (run `handouts i18n update` "
+            "first if the English changed), or leave this language out."
+        )
         if not allow_fallback and not all(is_critical(p) for p in status.missing + status.stale):
             fix += " --allow-fallback prints non-critical strings in English, marked as such."
         raise TranslationError("\n".join(problems) + "\n" + fix)

@@ -13,7 +13,7 @@ CONTENT_DIR = PACKAGE_DIR / "samples"
 TEMPLATES_DIR = PACKAGE_DIR / "templates"
 FONTS_DIR = PACKAGE_DIR / "fonts"
 DRUG_FILE = "drug.yaml"
-CLINIC_VARIABLE = "HANDOUTS_CLINIC"      # environment variable naming a clinic.yaml
+CLINIC_VARIABLE = "HANDOUTS_CLINIC"  # environment variable naming a clinic.yaml
 
 
 def display_path(path: Path) -> str:
@@ -28,9 +28,12 @@ def display_path(path: Path) -> str:
 def discover(content_dir: Path) -> dict[str, Path]:
     """Drug id -> drug.yaml for every drug folder under content_dir, sorted by id."""
     from .errors import HandoutsError
+
     if not content_dir.is_dir():
-        raise HandoutsError(f"content folder {display_path(content_dir)} does not exist; "
-                            "pass --content with a folder that holds <drug>/drug.yaml files")
+        raise HandoutsError(
+            f"content folder {display_path(content_dir)} does not exist; "
+            "pass --content with a folder that holds <drug>/drug.yaml files"
+        )
     found = {p.parent.name: p for p in content_dir.glob(f"*/{DRUG_FILE}")}
     return dict(sorted(found.items()))
 
@@ -58,5 +61,6 @@ def find_template_catalog(lang: str, template_dirs: tuple[Path, ...] = ()) -> Pa
 def available_languages(drug_dir: Path) -> list[str]:
     """English plus every language with a content catalogue for this drug."""
     from .languages import LANGUAGES, SOURCE_LANGUAGE
+
     found = {p.stem for p in (drug_dir / "locale").glob("*.po")}
     return [SOURCE_LANGUAGE] + [lang for lang in LANGUAGES if lang in found]

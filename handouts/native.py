@@ -17,7 +17,7 @@ from . import fontlock  # noqa: F401  (must run before WeasyPrint loads fontconf
 
 @contextlib.contextmanager
 def _linker_cache_lookup():
-    quick = getattr(ctypes.util, "_findSoname_ldconfig", None)   # CPython on Linux
+    quick = getattr(ctypes.util, "_findSoname_ldconfig", None)  # CPython on Linux
     if quick is None:
         yield
         return

@@ -22,11 +22,11 @@ class Built:
     lang: str
     kind: str
     paper: str
-    path: str           # relative to the output folder
+    path: str  # relative to the output folder
     sha256: str
     pages: int
     status: str = "built"
-    input_hash: str = ""    # hash of everything the document was made from (fingerprint.py)
+    input_hash: str = ""  # hash of everything the document was made from (fingerprint.py)
     # The versions of handouts, WeasyPrint, pydyf and the native text libraries that made it.
     made_by: dict[str, str] = field(default_factory=dict)
 

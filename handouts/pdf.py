@@ -4,18 +4,20 @@ A Renderer is meant to live long: it keeps one FontConfiguration and the compile
 stylesheets, which is where most of WeasyPrint's per-document start-up time goes.
 """
 
-from . import native  # noqa: F401  (loads WeasyPrint: bundled fonts only, quick library lookup)
-
 import hashlib
 import logging
 import shutil
 import threading
+from typing import Any
 
 import pydyf
 from weasyprint import CSS
 from weasyprint.text.fonts import FontConfiguration
 
-from . import engine
+from . import (
+    engine,
+    native,  # noqa: F401  (loads WeasyPrint: bundled fonts only, quick library lookup)
+)
 from .compose import Composed
 from .engine import TemplateHTML
 from .fetcher import LockedFetcher
@@ -55,9 +57,12 @@ class Renderer:
     def __init__(self):
         self.fetcher = LockedFetcher()
         self.fonts = FontConfiguration()
-        self.stylesheet = CSS(string=print_stylesheet(), base_url=STYLESHEET.as_uri(),
-                              url_fetcher=self.fetcher,
-                              font_config=self.fonts)
+        self.stylesheet = CSS(
+            string=print_stylesheet(),
+            base_url=STYLESHEET.as_uri(),
+            url_fetcher=self.fetcher,
+            font_config=self.fonts,
+        )
         self._page_css: dict[str, CSS] = {}
         self.html_defaults = CSS(filename=HTML_DEFAULTS, url_fetcher=self.fetcher)
 
@@ -79,8 +84,7 @@ class Renderer:
 
     def layout(self, composed: Composed, html: str):
         """Lay out the document; returns the WeasyPrint Document and any warnings."""
-        return self._render(html, [self.stylesheet, self._geometry(composed)],
-                            _options(composed))
+        return self._render(html, [self.stylesheet, self._geometry(composed)], _options(composed))
 
     def layout_overlay(self, html: str):
         """Lay out stamp.py's overlay: inline styles only, in the fonts print.css declared."""
@@ -91,17 +95,17 @@ class Renderer:
         logger = logging.getLogger("weasyprint")
         logger.addHandler(catcher)
         try:
-            source = TemplateHTML(string=html, base_url=TEMPLATES_DIR.as_uri() + "/",
-                                  url_fetcher=self.fetcher)
+            source = TemplateHTML(
+                string=html, base_url=TEMPLATES_DIR.as_uri() + "/", url_fetcher=self.fetcher
+            )
             source.defaults = self.html_defaults
-            document = source.render(stylesheets=stylesheets, font_config=self.fonts,
-                                     **options)
+            document = source.render(stylesheets=stylesheets, font_config=self.fonts, **options)
         finally:
             logger.removeHandler(catcher)
         return document, catcher.messages
 
     @staticmethod
-    def write(parts: list[tuple[Composed, object]]) -> bytes:
+    def write(parts: list[tuple[Composed, Any]]) -> bytes:
         """Write one PDF from one or more laid-out documents, as (composed, document) pairs:
         the pages in order, one tag tree over all of them, the first document's metadata
         and PDF variant."""
@@ -113,8 +117,7 @@ class Renderer:
         identifier = _identifier([composed for composed, _ in parts])
         bleeds = [composed.geometry.bleed_mm for composed, doc in parts for _ in doc.pages]
         finisher = (lambda doc, pdf: _exact_bleed_box(pdf, bleeds)) if any(bleeds) else None
-        return document.write_pdf(pdf_identifier=identifier, finisher=finisher,
-                                  **_options(first))
+        return document.write_pdf(pdf_identifier=identifier, finisher=finisher, **_options(first))
 
 
 def _options(composed: Composed) -> dict:
@@ -130,14 +133,18 @@ def _options(composed: Composed) -> dict:
 def _exact_bleed_box(pdf, bleeds_mm: list[float]) -> None:
     """WeasyPrint puts the BleedBox up to 10 pt out; a print shop wants exactly the bleed.
     bleeds_mm holds each page's bleed, in page order."""
-    pages = [obj for obj in pdf.objects
-             if isinstance(obj, pydyf.Dictionary) and obj.get("Type") == "/Page"]
+    pages = [
+        obj
+        for obj in pdf.objects
+        if isinstance(obj, pydyf.Dictionary) and obj.get("Type") == "/Page"
+    ]
     for page, bleed_mm in zip(pages, bleeds_mm, strict=True):
         if bleed_mm:
             bleed = bleed_mm / MM_PER_PT
             left, top, right, bottom = page["TrimBox"]
-            page["BleedBox"] = pydyf.Array([left - bleed, top - bleed, right + bleed,
-                                            bottom + bleed])
+            page["BleedBox"] = pydyf.Array(
+                [left - bleed, top - bleed, right + bleed, bottom + bleed]
+            )
 
 
 def _identifier(parts: list[Composed]) -> bytes:
@@ -145,6 +152,8 @@ def _identifier(parts: list[Composed]) -> bytes:
     for composed in parts:
         job, drug = composed.job, composed.localized.drug
         slots = ",".join(f"{s.job.drug.id}/{s.job.lang}" for s in composed.slots)
-        keys.append(f"{job.name}|{drug.content_version}|{drug.last_reviewed}|{job.paper}|"
-                    f"{job.stock}|{job.large_print}|{job.pdfa}|{slots}")
+        keys.append(
+            f"{job.name}|{drug.content_version}|{drug.last_reviewed}|{job.paper}|"
+            f"{job.stock}|{job.large_print}|{job.pdfa}|{slots}"
+        )
     return hashlib.sha256("+".join(keys).encode()).hexdigest()[:32].encode()

@@ -15,8 +15,15 @@ from .fingerprint import input_hash, shared_inputs
 from .pdf import Renderer
 from .render_html import Environments, render_html
 from .stamp import Place, find_places, measure, overlay_html, prepare, shifts, stamp
-from .verify import (CARD_FONT_SIZES_PT, MIN_CARD_FONT_PT, CardOverflow, check_glyphs,
-                     check_layout, check_personal, check_pdf)
+from .verify import (
+    CARD_FONT_SIZES_PT,
+    MIN_CARD_FONT_PT,
+    CardOverflow,
+    check_glyphs,
+    check_layout,
+    check_pdf,
+    check_personal,
+)
 
 # Layouts kept for personalized requests (stamp.py), per process: each a PDF of tens to
 # a few hundred kB; and the laid-out documents they are written from, 1-2 MB each.
@@ -30,7 +37,7 @@ class Rendered:
     job: Job
     pdf: bytes
     pages: int
-    notes: tuple[str, ...] = ()      # advice that does not stop the build
+    notes: tuple[str, ...] = ()  # advice that does not stop the build
 
 
 @dataclass(frozen=True)
@@ -40,7 +47,7 @@ class Kept:
 
     prepared: bytes
     places: list[Place]
-    first: Composed                  # the first document, as check_pdf names it
+    first: Composed  # the first document, as check_pdf names it
     notes: tuple[str, ...]
 
 
@@ -50,7 +57,7 @@ class Pipeline:
     def __init__(self, template_dirs: list[Path] | None = None):
         self.environments = Environments(template_dirs)
         self.renderer = Renderer()
-        self._kept = _Recent(KEPT_LAYOUTS)           # Kept, or None: not placeable
+        self._kept = _Recent(KEPT_LAYOUTS)  # Kept, or None: not placeable
         self._kept_documents = _Recent(KEPT_DOCUMENTS)
 
     def render(self, job: Job) -> Rendered:
@@ -63,8 +70,11 @@ class Pipeline:
 
         A patient's details are drawn into a kept layout when they fit it (stamp.py)."""
         personal = jobs[0].personal
-        if personal and personal.filled() and all(
-                job.personal == personal and job.kind != "card-sheet" for job in jobs):
+        if (
+            personal
+            and personal.filled()
+            and all(job.personal == personal and job.kind != "card-sheet" for job in jobs)
+        ):
             stamped = self._stamped(jobs)
             if stamped is not None:
                 return stamped
@@ -86,13 +96,14 @@ class Pipeline:
         they cannot be (a detail runs past its paragraph, a template prints one itself) or
         drawing them in fails in any way: the whole layout prints them then."""
         values = {key: value for key, value in printed_personal(jobs[0]).items() if value}
-        check_personal(jobs, values)         # the user's to fix: raised, never laid out whole
+        check_personal(jobs, values)  # the user's to fix: raised, never laid out whole
         try:
             return self._draw_in(jobs, values)
-        except Exception as error:      # whatever fails, the whole layout prints
+        except Exception as error:  # whatever fails, the whole layout prints
             # Only the type: a message may hold the patient's details.
-            log.warning("details not drawn into a kept layout (%s); laid out whole",
-                        type(error).__name__)
+            log.warning(
+                "details not drawn into a kept layout (%s); laid out whole", type(error).__name__
+            )
             return None
 
     def _draw_in(self, jobs: list[Job], values: dict[str, str]) -> Rendered | None:
@@ -109,12 +120,14 @@ class Pipeline:
         if not all(value.fits for value in filled):
             return None
         kept, moves = one_line, shifts(one_line.places, one_line.places, filled)
-        if moves is None:           # a value takes more lines, or a taller line, than one
-            reserve = [{} for _ in jobs]
-            for place, value in zip(one_line.places, filled):
+        if moves is None:  # a value takes more lines, or a taller line, than one
+            reserve: list[dict[str, str]] = [{} for _ in jobs]
+            for place, value in zip(one_line.places, filled, strict=True):
                 reserve[place.document][place.key] = value.reserve(place)
-            kept = self._kept_layout(jobs, inputs, reserve)
-            moves = kept and shifts(kept.places, one_line.places, filled)
+            taller = self._kept_layout(jobs, inputs, reserve)
+            if taller is None:
+                return None
+            kept, moves = taller, shifts(taller.places, one_line.places, filled)
             if moves is None:
                 return None
         pdf = stamp(kept.prepared, kept.places, overlay.write_pdf(), moves)
@@ -126,20 +139,25 @@ class Pipeline:
             raise RenderError(f"{job.name}: WeasyPrint reported: " + "; ".join(warnings))
         return overlay
 
-    def _kept_layout(self, jobs: list[Job], inputs: list[str], reserve: list[dict[str, str]]
-                     ) -> "Kept | None":
+    def _kept_layout(
+        self, jobs: list[Job], inputs: list[str], reserve: list[dict[str, str]]
+    ) -> "Kept | None":
         """The documents laid out with an empty place for each field in reserve, styled as
         it says; made on first use and kept while their inputs (input_hash) are unchanged.
         It holds no patient data. None if a template prints a field other than in its
         place."""
-        reserved = [replace(job, personal=None, reserve=tuple(sorted(shape.items())))
-                    for job, shape in zip(jobs, reserve, strict=True)]
+        reserved = [
+            replace(job, personal=None, reserve=tuple(sorted(shape.items())))
+            for job, shape in zip(jobs, reserve, strict=True)
+        ]
         key = tuple(zip(inputs, (job.reserve for job in reserved), strict=True))
         if key in self._kept:
             return self._kept.recall(key)
         try:
-            laid_out = [self._kept_document(job, inputs_)
-                        for job, inputs_ in zip(reserved, inputs, strict=True)]
+            laid_out = [
+                self._kept_document(job, inputs_)
+                for job, inputs_ in zip(reserved, inputs, strict=True)
+            ]
             places = find_places([document for _, document, _ in laid_out])
             wanted = [(number, key) for number, shape in enumerate(reserve) for key in shape]
             if sorted((place.document, place.key) for place in places) != sorted(wanted):
@@ -147,7 +165,7 @@ class Pipeline:
             rendered, first = self._write(laid_out)
             prepared = prepare(rendered.pdf, places)
         except Unplaceable:
-            return self._kept.keep(key, None)       # not tried again while inputs hold
+            return self._kept.keep(key, None)  # not tried again while inputs hold
         return self._kept.keep(key, Kept(prepared, places, first, rendered.notes))
 
     def _kept_document(self, job: Job, inputs: str):
@@ -167,7 +185,7 @@ class Pipeline:
             for slot in composed.slots:
                 key = (slot.job.drug.id, slot.job.lang)
                 if key not in fitted:
-                    self._fit(slot)            # sets the slot's card_font_pt
+                    self._fit(slot)  # sets the slot's card_font_pt
                     fitted[key] = slot.context["card_font_pt"]
                 slot.context["card_font_pt"] = fitted[key]
         return self._check(composed)

@@ -9,16 +9,16 @@ from qrcode.constants import ERROR_CORRECT_Q
 
 from .errors import RenderError
 
-QUIET_ZONE = 4          # modules of white around the code (ISO/IEC 18004 minimum)
-MIN_MODULE_MM = 0.4     # below this, office laser printers and phone cameras struggle
+QUIET_ZONE = 4  # modules of white around the code (ISO/IEC 18004 minimum)
+MIN_MODULE_MM = 0.4  # below this, office laser printers and phone cameras struggle
 
 
 @dataclass(frozen=True)
 class QRCode:
     url: str
-    data_uri: str       # data:image/svg+xml;base64,... for an <img>
-    width_mm: float     # printed width, quiet zone included
-    modules: int        # modules across, quiet zone included
+    data_uri: str  # data:image/svg+xml;base64,... for an <img>
+    width_mm: float  # printed width, quiet zone included
+    modules: int  # modules across, quiet zone included
 
     @property
     def module_mm(self) -> float:
@@ -29,8 +29,9 @@ class QRCode:
 def make_qr(url: str, width_mm: float) -> QRCode:
     """Encode an https URL at error-correction level Q as an SVG of the given width."""
     if not url.startswith("https://"):
-        raise RenderError(f"QR code: {url!r} is not an https:// address; only https links "
-                          "are printed")
+        raise RenderError(
+            f"QR code: {url!r} is not an https:// address; only https links are printed"
+        )
     code = qrcode.QRCode(error_correction=ERROR_CORRECT_Q, border=QUIET_ZONE)
     code.add_data(url)
     code.make(fit=True)
@@ -39,7 +40,8 @@ def make_qr(url: str, width_mm: float) -> QRCode:
         raise RenderError(
             f"QR code: {url!r} needs {modules} modules, which makes each module "
             f"{width_mm / modules:.2f} mm at {width_mm:g} mm wide (minimum {MIN_MODULE_MM} mm); "
-            "use a shorter address")
+            "use a shorter address"
+        )
     svg = _svg(code.get_matrix(), width_mm)
     data_uri = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode("ascii")
     return QRCode(url, data_uri, width_mm, modules)
@@ -64,6 +66,8 @@ def _svg(matrix: list[list[bool]], width_mm: float) -> str:
             pen = x
         rows += commands
     size = len(matrix)
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width_mm:g}mm" '
-            f'height="{width_mm:g}mm" viewBox="0 0 {size} {size}">'
-            f'<path d="{"".join(rows)}" fill="none" stroke="#000" stroke-width="1"/></svg>')
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width_mm:g}mm" '
+        f'height="{width_mm:g}mm" viewBox="0 0 {size} {size}">'
+        f'<path d="{"".join(rows)}" fill="none" stroke="#000" stroke-width="1"/></svg>'
+    )

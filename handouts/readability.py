@@ -15,6 +15,7 @@ from .schema import Drug
 
 MAX_ENGLISH_GRADE = 8.0
 
+
 @dataclass(frozen=True)
 class Reading:
     document: str

@@ -25,9 +25,11 @@ class SharedBytecode(jinja2.BytecodeCache):
         self._code[bucket.key] = bucket.bytecode_to_string()
 
 
-def make_environment(template_dirs: tuple[Path, ...] = (),
-                     translation: TemplateTranslation | None = None,
-                     bytecode: SharedBytecode | None = None) -> jinja2.Environment:
+def make_environment(
+    template_dirs: tuple[Path, ...] = (),
+    translation: TemplateTranslation | None = None,
+    bytecode: SharedBytecode | None = None,
+) -> jinja2.Environment:
     """Templates are looked up in order, so a clinic's override folder can come first."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([*template_dirs, TEMPLATES_DIR]),
@@ -53,7 +55,8 @@ def make_environment(template_dirs: tuple[Path, ...] = (),
 
     # Added to the environment by jinja2.ext.i18n, which the type stubs do not know.
     env.install_gettext_callables(  # type: ignore[attr-defined]
-        gettext, ngettext, newstyle=True, pgettext=pgettext)
+        gettext, ngettext, newstyle=True, pgettext=pgettext
+    )
     return env
 
 
@@ -67,15 +70,15 @@ class Environments:
 
     def get(self, lang: str, translation: TemplateTranslation | None) -> jinja2.Environment:
         if lang not in self._by_lang:
-            self._by_lang[lang] = make_environment(self.template_dirs, translation,
-                                                   self._bytecode)
+            self._by_lang[lang] = make_environment(self.template_dirs, translation, self._bytecode)
         return self._by_lang[lang]
 
     def compile_all(self) -> None:
         """Compile every print template now (a worker server does, before it forks)."""
         env = self.get("en", None)
-        for name in env.list_templates(filter_func=lambda name: name.endswith(".html")
-                                       and not name.startswith("web/")):
+        for name in env.list_templates(
+            filter_func=lambda name: name.endswith(".html") and not name.startswith("web/")
+        ):
             env.get_template(name)
 
 
@@ -94,13 +97,16 @@ def render_html(environments: Environments, composed: Composed) -> tuple[str, li
     elif composed.template == "card_sheet.html":
         fronts, backs = [], []
         for slot in composed.slots:
-            front, back = _sides(environments.get(slot.job.lang, slot.localized.templates),
-                                 slot.context)
+            front, back = _sides(
+                environments.get(slot.job.lang, slot.localized.templates), slot.context
+            )
             fronts.append(front)
             backs.append(back)
             parts.append((slot, front + back))
-        context["pages"] = [list(zip(context["fronts"], fronts)),
-                            list(zip(context["backs"], backs))]
+        context["pages"] = [
+            list(zip(context["fronts"], fronts, strict=True)),
+            list(zip(context["backs"], backs, strict=True)),
+        ]
     html = env.get_template(composed.template).render(context)
     if composed.template != "card_sheet.html":
         parts.append((composed, html))
@@ -108,5 +114,6 @@ def render_html(environments: Environments, composed: Composed) -> tuple[str, li
 
 
 def _sides(env: jinja2.Environment, context: dict) -> list[Markup]:
-    return [Markup(env.get_template(f"card_{side}.html").render(context))
-            for side in ("front", "back")]
+    return [
+        Markup(env.get_template(f"card_{side}.html").render(context)) for side in ("front", "back")
+    ]

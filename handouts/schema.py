@@ -7,10 +7,17 @@ warning without a word).
 
 import datetime as dt
 import re
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
 
 Text = Annotated[str, StringConstraints(strict=True, strip_whitespace=True, min_length=1)]
 NonEmpty = Field(min_length=1)
@@ -29,8 +36,9 @@ def _iso_date(value):
 
 def _https(value: str) -> str:
     if not re.match(r"^https://[^\s/]+\.[^\s/]+(/\S*)?$", value):
-        raise ValueError("must be a full https:// address (plain http and other schemes "
-                         "are not allowed)")
+        raise ValueError(
+            "must be a full https:// address (plain http and other schemes are not allowed)"
+        )
     return value
 
 
@@ -82,7 +90,7 @@ class Reminder(Model):
     text: Text
 
 
-class Frequency(str, Enum):
+class Frequency(StrEnum):
     very_common = "very_common"
     common = "common"
     uncommon = "uncommon"
@@ -122,5 +130,8 @@ class Drug(Model):
     common_side_effects: ListWithNote
     side_effects_by_frequency: list[FrequencyGroup]
     card: Card
-    full_info_url: Annotated[dict[Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$")], HttpsUrl], NonEmpty]
+    full_info_url: Annotated[
+        dict[Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$")], HttpsUrl],
+        NonEmpty,
+    ]
     sources: Annotated[list[Source], NonEmpty]

@@ -30,65 +30,88 @@ from .compose import Unplaceable
 
 PX_TO_PT = 0.75
 SLACK_PX = 0.01
-FONT_FILES = ("/FontFile", "/FontFile2", "/FontFile3")    # Type 1, TrueType, CFF/OpenType
+FONT_FILES = ("/FontFile", "/FontFile2", "/FontFile3")  # Type 1, TrueType, CFF/OpenType
 # Text properties the overlay does not write out (_text_style): a place whose paragraph
 # or label sets any of them is not drawn into; the document is laid out whole instead.
-NOT_COPIED = ("font_stretch", "font_kerning", "font_variant_ligatures",
-              "font_variant_position", "font_variant_caps", "font_variant_numeric",
-              "font_variant_alternates", "font_variant_east_asian", "font_feature_settings",
-              "font_variation_settings", "font_language_override", "text_indent",
-              "text_align_last", "word_break", "white_space", "text_decoration_line",
-              "unicode_bidi")
+NOT_COPIED = (
+    "font_stretch",
+    "font_kerning",
+    "font_variant_ligatures",
+    "font_variant_position",
+    "font_variant_caps",
+    "font_variant_numeric",
+    "font_variant_alternates",
+    "font_variant_east_asian",
+    "font_feature_settings",
+    "font_variation_settings",
+    "font_language_override",
+    "text_indent",
+    "text_align_last",
+    "word_break",
+    "white_space",
+    "text_decoration_line",
+    "unicode_bidi",
+)
 
 
 @dataclass(frozen=True)
 class Place:
     """Where one personal field goes, from the layout of a kept document (CSS px)."""
 
-    document: int              # which of the documents written together
-    page: int                  # in the written PDF, counted from 0
-    key: str                   # a field of compose.PERSONAL_FIELDS
+    document: int  # which of the documents written together
+    page: int  # in the written PDF, counted from 0
+    key: str  # a field of compose.PERSONAL_FIELDS
     page_size: tuple[float, float]
-    left: float                # the paragraph's content box
+    left: float  # the paragraph's content box
     top: float
     width: float
-    line: int                  # the place's line in its paragraph, from 0
-    line_top: float            # that line box
+    line: int  # the place's line in its paragraph, from 0
+    line_top: float  # that line box
     line_height: float
     baseline: float
-    label: str                 # the text before the value, its style, and where it ends on
-    label_style: str           # the place's line (its left edge, right to left)
+    label: str  # the text before the value, its style, and where it ends on
+    label_style: str  # the place's line (its left edge, right to left)
     label_end: float
-    style: str                 # the paragraph's text style, as CSS
+    style: str  # the paragraph's text style, as CSS
     direction: str
 
     def across(self) -> tuple:
         """What decides how a value breaks into lines at this place."""
-        return (self.page_size, self.left, self.width, self.line, self.label,
-                self.label_style, self.label_end, self.style, self.direction)
+        return (
+            self.page_size,
+            self.left,
+            self.width,
+            self.line,
+            self.label,
+            self.label_style,
+            self.label_end,
+            self.style,
+            self.direction,
+        )
 
 
 @dataclass(frozen=True)
 class Filled:
     """A value's paragraph laid out on its own: its lines from the place's line on."""
 
-    height: float              # from the top of the place's line to the paragraph's end
-    baseline: float            # of the place's line, from its top
-    top: float                 # of the place's line, on the overlay page
-    fits: bool                 # within the paragraph's width
+    height: float  # from the top of the place's line to the paragraph's end
+    baseline: float  # of the place's line, from its top
+    top: float  # of the place's line, on the overlay page
+    fits: bool  # within the paragraph's width
 
     def matches(self, place: Place) -> bool:
         """Whether the place's line box is these lines': as high, with the same baseline."""
-        return (abs(place.line_height - self.height) <= SLACK_PX and
-                abs(place.baseline - place.line_top - self.baseline) <= SLACK_PX)
+        return (
+            abs(place.line_height - self.height) <= SLACK_PX
+            and abs(place.baseline - place.line_top - self.baseline) <= SLACK_PX
+        )
 
     def reserve(self, place: Place) -> str:
         """The style of a place for these lines, on their baseline; none if the one-line
         place already is."""
         if self.matches(place):
             return ""
-        return (f"height: {self.height:.4f}px; "
-                f"vertical-align: {self.baseline - self.height:.4f}px")
+        return f"height: {self.height:.4f}px; vertical-align: {self.baseline - self.height:.4f}px"
 
 
 def find_places(documents: list) -> list[Place]:
@@ -99,22 +122,40 @@ def find_places(documents: list) -> list[Place]:
             for box, line, block in _place_boxes(engine.page_box(page)):
                 key = box.element.get("alt").removeprefix("place:")
                 label = line.children[0]
-                if (line.children[-1] is not box or block.children[-1] is not line or
-                        label.element is None or label.element.get("class") != "label"):
+                if (
+                    line.children[-1] is not box
+                    or block.children[-1] is not line
+                    or label.element is None
+                    or label.element.get("class") != "label"
+                ):
                     raise Unplaceable(f"the place of {key} does not end its label's paragraph")
-                if any(box.style[name] != engine.initial_value(name)
-                       for box in (block, label) for name in NOT_COPIED):
+                if any(
+                    box.style[name] != engine.initial_value(name)
+                    for box in (block, label)
+                    for name in NOT_COPIED
+                ):
                     raise Unplaceable(f"the paragraph of {key} is styled beyond the overlay")
                 rtl = block.style["direction"] == "rtl"
-                places.append(Place(
-                    document=number, page=page_number, key=key,
-                    page_size=(page.width, page.height), left=block.content_box_x(),
-                    top=block.content_box_y(), width=block.width,
-                    line=block.children.index(line), line_top=line.position_y,
-                    line_height=line.height, baseline=line.position_y + line.baseline,
-                    label="".join(label.element.itertext()),
-                    label_style=_text_style(label.style), label_end=_end(label, rtl),
-                    style=_text_style(block.style), direction=block.style["direction"]))
+                places.append(
+                    Place(
+                        document=number,
+                        page=page_number,
+                        key=key,
+                        page_size=(page.width, page.height),
+                        left=block.content_box_x(),
+                        top=block.content_box_y(),
+                        width=block.width,
+                        line=block.children.index(line),
+                        line_top=line.position_y,
+                        line_height=line.height,
+                        baseline=line.position_y + line.baseline,
+                        label="".join(label.element.itertext()),
+                        label_style=_text_style(label.style),
+                        label_end=_end(label, rtl),
+                        style=_text_style(block.style),
+                        direction=block.style["direction"],
+                    )
+                )
         first_page += len(document.pages)
     return places
 
@@ -139,14 +180,16 @@ def _text_style(style) -> str:
     families = ", ".join("'" + name.replace("'", "") + "'" for name in style["font_family"])
     color = style["color"]
     coordinates = " ".join(f"{c:g}" for c in color.coordinates)
-    return (f"font-family: {families}; font-size: {style['font_size']}px; "
-            f"font-weight: {style['font_weight']}; font-style: {style['font_style']}; "
-            f"line-height: {_css(style['line_height'])}; "
-            f"letter-spacing: {_css(style['letter_spacing'], 'px')}; "
-            f"word-spacing: {_css(style['word_spacing'], 'px')}; "
-            f"color: color({color.space} {coordinates} / {color.alpha:g}); "
-            f"text-align: {style['text_align_all']}; text-transform: {style['text_transform']}; "
-            f"hyphens: {style['hyphens']}; overflow-wrap: {style['overflow_wrap']}")
+    return (
+        f"font-family: {families}; font-size: {style['font_size']}px; "
+        f"font-weight: {style['font_weight']}; font-style: {style['font_style']}; "
+        f"line-height: {_css(style['line_height'])}; "
+        f"letter-spacing: {_css(style['letter_spacing'], 'px')}; "
+        f"word-spacing: {_css(style['word_spacing'], 'px')}; "
+        f"color: color({color.space} {coordinates} / {color.alpha:g}); "
+        f"text-align: {style['text_align_all']}; text-transform: {style['text_transform']}; "
+        f"hyphens: {style['hyphens']}; overflow-wrap: {style['overflow_wrap']}"
+    )
 
 
 def _css(value, unit: str = "") -> str:
@@ -161,8 +204,10 @@ def overlay_html(places: list[Place], values: dict[str, str], lang: str) -> str:
     """One page per place, with the value's paragraph where the place's paragraph is;
     its label takes its room but is not drawn (the kept document has it)."""
     sizes = list(dict.fromkeys(place.page_size for place in places))
-    css = "".join(f"@page s{i} {{ size: {w}px {h}px; margin: 0 }} .s{i} {{ page: s{i} }}"
-                  for i, (w, h) in enumerate(sizes))
+    css = "".join(
+        f"@page s{i} {{ size: {w}px {h}px; margin: 0 }} .s{i} {{ page: s{i} }}"
+        for i, (w, h) in enumerate(sizes)
+    )
     body = []
     for place in places:
         body.append(
@@ -170,9 +215,12 @@ def overlay_html(places: list[Place], values: dict[str, str], lang: str) -> str:
             f'<p dir="{place.direction}" style="position: absolute; margin: 0; '
             f'left: {place.left}px; top: {place.top}px; width: {place.width}px; {place.style}">'
             f'<span style="visibility: hidden; {place.label_style}">{escape(place.label)}'
-            f'</span> <bdi>{escape(values[place.key])}</bdi></p></div>')
-    return (f'<html lang="{lang}"><head><style>{css}</style></head>'
-            f'<body style="margin: 0">{"".join(body)}</body></html>')
+            f"</span> <bdi>{escape(values[place.key])}</bdi></p></div>"
+        )
+    return (
+        f'<html lang="{lang}"><head><style>{css}</style></head>'
+        f'<body style="margin: 0">{"".join(body)}</body></html>'
+    )
 
 
 def measure(places: list[Place], overlay) -> list[Filled]:
@@ -184,19 +232,26 @@ def measure(places: list[Place], overlay) -> list[Filled]:
         line = lines[min(place.line, len(lines) - 1)]
         # The label must end where it does in the kept layout, or the value's lines
         # would not break as the whole layout breaks them.
-        fits = (bool(texts) and len(lines) > place.line and
-                abs(_end(line.children[0], place.direction == "rtl") - place.label_end)
-                <= SLACK_PX and
-                min(box.position_x for box in texts) >= place.left - SLACK_PX and
-                max(box.position_x + box.margin_width() for box in texts)
-                <= place.left + place.width + SLACK_PX)
-        filled.append(Filled(height=lines[-1].position_y + lines[-1].height - line.position_y,
-                             baseline=line.baseline, top=line.position_y, fits=fits))
+        fits = (
+            bool(texts)
+            and len(lines) > place.line
+            and abs(_end(line.children[0], place.direction == "rtl") - place.label_end) <= SLACK_PX
+            and min(box.position_x for box in texts) >= place.left - SLACK_PX
+            and max(box.position_x + box.margin_width() for box in texts)
+            <= place.left + place.width + SLACK_PX
+        )
+        filled.append(
+            Filled(
+                height=lines[-1].position_y + lines[-1].height - line.position_y,
+                baseline=line.baseline,
+                top=line.position_y,
+                fits=fits,
+            )
+        )
     return filled
 
 
-def shifts(places: list[Place], measured: list[Place], filled: list[Filled]
-           ) -> list[float] | None:
+def shifts(places: list[Place], measured: list[Place], filled: list[Filled]) -> list[float] | None:
     """How far (px, down) each overlay page, laid out for the measured places, must move
     to put its value's line on the place's; None if a place is not the value's height and
     baseline, or is in a paragraph that would break the value differently."""
@@ -242,15 +297,15 @@ def prepare(base: bytes, places: list[Place]) -> bytes:
                     draws[mcid] = pikepdf.Name(f"/Place{number}")
                     element.S = pikepdf.Name.Span
                     del element["/Alt"], element["/A"]
-            page.obj.Contents = pdf.make_stream(pikepdf.unparse_content_stream(
-                _redraw(pikepdf.parse_content_stream(page), draws)))
+            page.obj.Contents = pdf.make_stream(
+                pikepdf.unparse_content_stream(_redraw(pikepdf.parse_content_stream(page), draws))
+            )
         out = io.BytesIO()
         pdf.save(out, deterministic_id=True)
     return out.getvalue()
 
 
-def stamp(prepared: bytes, places: list[Place], overlay: bytes, shifts: list[float]
-          ) -> bytes:
+def stamp(prepared: bytes, places: list[Place], overlay: bytes, shifts: list[float]) -> bytes:
     """The prepared PDF with overlay page n drawn at place n, moved down by shifts[n]."""
     with pikepdf.open(io.BytesIO(prepared)) as pdf, pikepdf.open(io.BytesIO(overlay)) as values:
         _rename_subsets(values)
@@ -274,8 +329,11 @@ def _rename_subsets(pdf: pikepdf.Pdf) -> None:
     for font in _fonts(pdf):
         for member in [font, *font.get("/DescendantFonts", [])]:
             descriptor = member.get("/FontDescriptor")
-            programs = [] if descriptor is None else [
-                descriptor[key] for key in FONT_FILES if key in descriptor]
+            programs = (
+                []
+                if descriptor is None
+                else [descriptor[key] for key in FONT_FILES if key in descriptor]
+            )
             if not programs:
                 continue
             digest = hashlib.sha256(programs[0].read_bytes()).digest()
@@ -287,7 +345,8 @@ def _rename_subsets(pdf: pikepdf.Pdf) -> None:
 
 def _fonts(pdf: pikepdf.Pdf):
     """Each distinct font dictionary of every page, and of the forms they draw, once."""
-    seen, pending = set(), [page.obj.get("/Resources") for page in pdf.pages]
+    seen: set[tuple[int, int]] = set()
+    pending = [page.obj.get("/Resources") for page in pdf.pages]
     while pending:
         resources = pending.pop()
         if not isinstance(resources, pikepdf.Dictionary):
@@ -301,7 +360,7 @@ def _fonts(pdf: pikepdf.Pdf):
 
 
 def _first_time(obj, seen: set) -> bool:
-    if not obj.is_indirect:         # written where it is used, so met only there
+    if not obj.is_indirect:  # written where it is used, so met only there
         return True
     if obj.objgen in seen:
         return False
@@ -311,15 +370,17 @@ def _first_time(obj, seen: set) -> bool:
 
 def _place_elements(pdf: pikepdf.Pdf, page: pikepdf.Page) -> dict[str, tuple[int, pikepdf.Object]]:
     """The page's place Figures in the structure tree: {key: (MCID, element)}."""
-    return {alt.removeprefix("place:"): figure
-            for alt, figure in engine.tagged_figures(pdf, page).items()
-            if alt.startswith("place:")}
+    return {
+        alt.removeprefix("place:"): figure
+        for alt, figure in engine.tagged_figures(pdf, page).items()
+        if alt.startswith("place:")
+    }
 
 
 def _redraw(operations, draws: dict[int, pikepdf.Name]):
     """The content stream with each place's marked content replaced by a Do of its form."""
     matrices = [pikepdf.Matrix()]
-    result, skipping = [], 0           # skipping: marked-content depth inside a place
+    result, skipping = [], 0  # skipping: marked-content depth inside a place
     for operands, operator in operations:
         op = str(operator)
         if skipping:
@@ -333,13 +394,18 @@ def _redraw(operations, draws: dict[int, pikepdf.Name]):
             matrices.pop()
         elif op == "cm":
             matrices[-1] = pikepdf.Matrix(*map(float, operands)) @ matrices[-1]
-        elif op == "BDC" and isinstance(operands[1], pikepdf.Dictionary) \
-                and int(operands[1].get("/MCID", -1)) in draws:
-            result += [([pikepdf.Name.Span, operands[1]], pikepdf.Operator("BDC")),
-                       ([], pikepdf.Operator("q")),
-                       (list(matrices[-1].inverse().shorthand), pikepdf.Operator("cm")),
-                       ([draws[int(operands[1].MCID)]], pikepdf.Operator("Do")),
-                       ([], pikepdf.Operator("Q"))]
+        elif (
+            op == "BDC"
+            and isinstance(operands[1], pikepdf.Dictionary)
+            and int(operands[1].get("/MCID", -1)) in draws
+        ):
+            result += [
+                ([pikepdf.Name.Span, operands[1]], pikepdf.Operator("BDC")),
+                ([], pikepdf.Operator("q")),
+                (list(matrices[-1].inverse().shorthand), pikepdf.Operator("cm")),
+                ([draws[int(operands[1].MCID)]], pikepdf.Operator("Do")),
+                ([], pikepdf.Operator("Q")),
+            ]
             skipping = 1
             continue
         result.append((operands, operator))

@@ -10,19 +10,20 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import write_po
 
 from .catalogs import TEMPLATE_POT, CatalogStatus, read_review, update_catalog
-from .locations import find_template_catalog, template_catalog_path
-from .locations import TEMPLATES_DIR
+from .locations import TEMPLATES_DIR, find_template_catalog, template_catalog_path
 
 _METHODS = [("**.html", "jinja2")]
-_OPTIONS = {"**.html": {"extensions": "jinja2.ext.i18n", "newstyle_gettext": "true",
-                        "trimmed": "true"}}
+_OPTIONS = {
+    "**.html": {"extensions": "jinja2.ext.i18n", "newstyle_gettext": "true", "trimmed": "true"}
+}
 
 
 def extract_messages(templates_dir: Path = TEMPLATES_DIR) -> list[tuple[str | None, str]]:
     """(msgctxt, msgid) of every translatable template string, in template order."""
     messages: dict[tuple[str | None, str], tuple[str, int]] = {}
-    for filename, lineno, message, comments, context in extract_from_dir(
-            str(templates_dir), method_map=_METHODS, options_map=_OPTIONS):
+    for filename, lineno, message, _comments, context in extract_from_dir(
+        str(templates_dir), method_map=_METHODS, options_map=_OPTIONS
+    ):
         msgid = message[0] if isinstance(message, tuple) else message
         messages.setdefault((context, msgid), (filename, lineno))
     return list(messages)
@@ -39,8 +40,12 @@ def write_template_pot(messages, path: Path = TEMPLATE_POT) -> None:
 
 def update_template_catalogs(langs, messages) -> list:
     write_template_pot(messages)
-    return [update_catalog(template_catalog_path(lang), lang, messages, "handouts templates",
-                           key_by_context=False) for lang in langs]
+    return [
+        update_catalog(
+            template_catalog_path(lang), lang, messages, "handouts templates", key_by_context=False
+        )
+        for lang in langs
+    ]
 
 
 @dataclass(frozen=True)
@@ -50,7 +55,9 @@ class TemplateTranslation:
     status: CatalogStatus
 
 
-def load_template_translation(lang: str, template_dirs: tuple[Path, ...] = ()) -> TemplateTranslation:
+def load_template_translation(
+    lang: str, template_dirs: tuple[Path, ...] = ()
+) -> TemplateTranslation:
     return _load(lang, find_template_catalog(lang, tuple(template_dirs)))
 
 

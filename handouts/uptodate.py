@@ -40,8 +40,10 @@ def all_unchanged(keys: list[DocumentKey], out_dir: Path) -> bool:
     if not keys or len(manifest) < len(keys):
         return False
     shared = shared_inputs()
-    return all(unchanged(out_dir, manifest.get(document_path(key)), input_hash(key, (), shared))
-               for key in keys)
+    return all(
+        unchanged(out_dir, manifest.get(document_path(key)), input_hash(key, (), shared))
+        for key in keys
+    )
 
 
 def unchanged(out_dir: Path, entry: dict | None, digest: str) -> bool:

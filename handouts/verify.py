@@ -8,8 +8,8 @@ back, as a printer would see them.
 import io
 from html.parser import HTMLParser
 
-from fontTools.ttLib import TTFont
 import pikepdf
+from fontTools.ttLib import TTFont
 
 from .compose import Composed
 from .documents import CARD_SIDES
@@ -18,13 +18,13 @@ from .fonts import bundled_postscript_names, missing_characters
 from .stocks import MM_PER_PT, STOCKS, sheet_for
 from .yamlsource import format_path
 
-PX_PER_PT = 4 / 3          # WeasyPrint lays out in CSS pixels
+PX_PER_PT = 4 / 3  # WeasyPrint lays out in CSS pixels
 # Card text starts at the first size and steps down while a side does not fit; below the
 # last it would be too small to read, so the build fails instead.
 CARD_FONT_SIZES_PT = (8.5, 8.0, 7.5, 7.0, 6.5)
 MIN_CARD_FONT_PT = CARD_FONT_SIZES_PT[-1]
-DEFAULT_PAGE_LIMIT = 6     # handout pages before a warning; a clinic setting
-LARGE_PRINT_PAGE_FACTOR = 3   # 18 pt text takes about 2.5 times the pages
+DEFAULT_PAGE_LIMIT = 6  # handout pages before a warning; a clinic setting
+LARGE_PRINT_PAGE_FACTOR = 3  # 18 pt text takes about 2.5 times the pages
 SIZE_TOLERANCE_PT = 0.5
 OVERLAP_TOLERANCE_PT = 0.5
 # The layout checks import handouts.engine (and with it WeasyPrint) where they use it:
@@ -48,13 +48,17 @@ def check_glyphs(parts: list[tuple[Composed, str]]) -> None:
         found = _personal_problems(composed.job, personal)
         for path, text in _strings(composed.localized.drug.model_dump(mode="json")):
             for ch in missing_characters(text, lang):
-                found.append(f"{name}: {format_path(path)}: character U+{ord(ch):04X} ({ch}) "
-                             f"is not in the bundled fonts for {lang!r}")
+                found.append(
+                    f"{name}: {format_path(path)}: character U+{ord(ch):04X} ({ch}) "
+                    f"is not in the bundled fonts for {lang!r}"
+                )
         if not found:
             for ch in missing_characters(_visible_text(html), lang):
                 # (personal values passed above; what is left is template text)
-                found.append(f"{name}: template text: character U+{ord(ch):04X} ({ch}) is "
-                             f"not in the bundled fonts for {lang!r}")
+                found.append(
+                    f"{name}: template text: character U+{ord(ch):04X} ({ch}) is "
+                    f"not in the bundled fonts for {lang!r}"
+                )
         problems += [p for p in found if p not in problems]
     _raise(problems)
 
@@ -73,25 +77,31 @@ def _personal_problems(job, values: dict[str, str]) -> list[str]:
     for key, text in values.items():
         # Name the field and the character, never the value: it is patient data.
         for ch in missing_characters(text, job.lang):
-            found.append(f"{job.name}: personalization.{key}: character U+{ord(ch):04X} is "
-                         f"not in the bundled fonts for {job.lang!r}")
+            found.append(
+                f"{job.name}: personalization.{key}: character U+{ord(ch):04X} is "
+                f"not in the bundled fonts for {job.lang!r}"
+            )
     return found
 
 
 def _raise(problems: list[str]) -> None:
     if problems:
-        raise RenderError("\n".join(problems) + "\nReplace the character, or add a font "
-                          "that has it to fonts/ and to the language's stack in handouts/fonts.py")
+        raise RenderError(
+            "\n".join(problems) + "\nReplace the character, or add a font "
+            "that has it to fonts/ and to the language's stack in handouts/fonts.py"
+        )
 
 
 def check_layout(composed: Composed, document, warnings: list[str]) -> list[str]:
     """Page sizes, card fit; returns advisory notes (a handout over its page limit)."""
     from . import engine
+
     name = composed.job.name
     if warnings:
         raise RenderError(f"{name}: WeasyPrint reported: " + "; ".join(warnings))
     notes = []
     if composed.job.kind == "handout":
+        assert composed.paper is not None  # compose gives every handout its paper
         size = (composed.paper.width_pt, composed.paper.height_pt)
         clinic = composed.job.clinic
         limit = clinic.clinic.handout_page_limit if clinic else DEFAULT_PAGE_LIMIT
@@ -105,14 +115,18 @@ def check_layout(composed: Composed, document, warnings: list[str]) -> list[str]
     for number, page in enumerate(document.pages, 1):
         got = (page.width / PX_PER_PT, page.height / PX_PER_PT)
         if abs(got[0] - size[0]) > SIZE_TOLERANCE_PT or abs(got[1] - size[1]) > SIZE_TOLERANCE_PT:
-            raise RenderError(f"{name}: page {number} is {got[0]:.1f} x {got[1]:.1f} pt, "
-                              f"expected {size[0]:.1f} x {size[1]:.1f} pt")
+            raise RenderError(
+                f"{name}: page {number} is {got[0]:.1f} x {got[1]:.1f} pt, "
+                f"expected {size[0]:.1f} x {size[1]:.1f} pt"
+            )
         overlap = overlapping_lines(engine.page_box(page))
         if overlap:
             first, second = (_text_of(box).strip()[:50] or "an image" for box in overlap)
-            raise RenderError(f"{name}: on page {number}, {first!r} and {second!r} are printed "
-                              "over each other. A stylesheet or template change has broken "
-                              "the layout; undo it or fix the CSS that places them")
+            raise RenderError(
+                f"{name}: on page {number}, {first!r} and {second!r} are printed "
+                "over each other. A stylesheet or template change has broken "
+                "the layout; undo it or fix the CSS that places them"
+            )
     return notes
 
 
@@ -124,14 +138,17 @@ def overlapping_lines(page_box):
     """
     slack = OVERLAP_TOLERANCE_PT * PX_PER_PT
     boxes = sorted(_printed_boxes(page_box), key=lambda box: box.position_y)
-    open_boxes = []        # boxes whose bottom is below the current top, by sweep
+    open_boxes: list = []  # boxes whose bottom is below the current top, by sweep
     for box in boxes:
         top = box.position_y
-        open_boxes = [other for other in open_boxes
-                      if other.position_y + other.margin_height() - slack > top]
+        open_boxes = [
+            other for other in open_boxes if other.position_y + other.margin_height() - slack > top
+        ]
         for other in open_boxes:
-            if (box.position_x + slack < other.position_x + other.margin_width()
-                    and other.position_x + slack < box.position_x + box.margin_width()):
+            if (
+                box.position_x + slack < other.position_x + other.margin_width()
+                and other.position_x + slack < box.position_x + box.margin_width()
+            ):
                 return other, box
         open_boxes.append(box)
     return None
@@ -140,6 +157,7 @@ def overlapping_lines(page_box):
 def _printed_boxes(box):
     """The innermost line boxes and the images of a box tree."""
     from . import engine
+
     if engine.is_replaced(box):
         yield box
         return
@@ -167,8 +185,9 @@ def check_pdf(composed: Composed, pdf: bytes) -> int:
                 raise RenderError(f"{composed.job.name}: font {font_name} is not embedded")
             ps_name = _postscript_name(program)
             if ps_name not in allowed:
-                raise RenderError(f"{composed.job.name}: font {ps_name} is not one of the "
-                                  "bundled fonts in fonts/")
+                raise RenderError(
+                    f"{composed.job.name}: font {ps_name} is not one of the bundled fonts in fonts/"
+                )
         return len(document.pages)
 
 
@@ -185,9 +204,10 @@ def _postscript_name(program: bytes) -> str:
 
 def _embedded_fonts(document: pikepdf.Pdf):
     """(font name, embedded program or None) for each distinct font of every page."""
-    seen = set()
+    seen: set[str] = set()
     for page in document.pages:
-        fonts = page.obj.get("/Resources", {}).get("/Font", {})
+        resources = page.obj.get("/Resources") or pikepdf.Dictionary()
+        fonts = resources.get("/Font") or pikepdf.Dictionary()
         for font in fonts.values():
             descendants = font.get("/DescendantFonts")
             descriptor = (descendants[0] if descendants else font).get("/FontDescriptor")
@@ -208,32 +228,39 @@ def _check_cards(name: str, document, safe_mm: float) -> None:
     if len(document.pages) != len(CARD_SIDES):
         raise RenderError(f"{name}: {len(document.pages)} pages, expected 2 (fronts, backs)")
     from . import engine
+
     safe = safe_mm / MM_PER_PT * PX_PER_PT - 0.01
     for page in document.pages:
         for box, field, side, slot in _boxes(engine.page_box(page)):
             if slot is None or side is None:
                 continue
-            inside = (slot.position_x + safe <= box.position_x and
-                      box.position_x + box.margin_width() <= slot.position_x + slot.width - safe
-                      and slot.position_y + safe <= box.position_y and
-                      box.position_y + box.margin_height() <= slot.position_y + slot.height - safe)
+            inside = (
+                slot.position_x + safe <= box.position_x
+                and box.position_x + box.margin_width() <= slot.position_x + slot.width - safe
+                and slot.position_y + safe <= box.position_y
+                and box.position_y + box.margin_height() <= slot.position_y + slot.height - safe
+            )
             if not inside:
                 text = _text_of(box).strip()
                 where = f"field {field}" if field else f"the fixed text {text[:40]!r}"
-                raise CardOverflow(f"{name}: the card {side} does not fit; {where} runs past "
-                                   "the safe area even at the smallest card text "
-                                   f"({MIN_CARD_FONT_PT:g} pt). Shorten the text (card text "
-                                   "is never clipped)")
+                raise CardOverflow(
+                    f"{name}: the card {side} does not fit; {where} runs past "
+                    "the safe area even at the smallest card text "
+                    f"({MIN_CARD_FONT_PT:g} pt). Shorten the text (card text "
+                    "is never clipped)"
+                )
 
 
 def _text_of(box) -> str:
     from . import engine
+
     return box.text if engine.is_text(box) else "".join(map(_text_of, box.children))
 
 
 def _boxes(box, field=None, side=None, slot=None):
     """Leaf boxes with the field, card side and card slot (box) they belong to."""
     from . import engine
+
     element = box.element
     if element is not None and box.element_tag not in ("html", "body"):
         field = element.get("data-field") or field
@@ -270,8 +297,11 @@ class _TextCollector(HTMLParser):
     def handle_starttag(self, tag, attrs):
         # Attribute text that reaches the page or a screen reader: page-margin strings
         # (data-footer, data-page-*, data-draft) and alt text.
-        self.parts += [v for k, v in attrs if v and (k == "alt" or k.startswith("data-"))
-                       and k not in ("data-field", "data-side")]
+        self.parts += [
+            v
+            for k, v in attrs
+            if v and (k == "alt" or k.startswith("data-")) and k not in ("data-field", "data-side")
+        ]
 
 
 def _visible_text(html: str) -> str:

@@ -9,6 +9,7 @@ import logging
 import time
 from concurrent.futures import Executor
 from pathlib import Path
+from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
 from pydantic import ValidationError
@@ -20,19 +21,20 @@ from .clinic import ClinicSettings
 from .compose import Job, Personal
 from .content import DrugContent, load_all
 from .documents import KINDS
-from .errors import HandoutsError
 from .languages import direction, native_name
 from .locations import TEMPLATES_DIR
-from .web_input import DocumentRequest, describe_errors
 from .stocks import STOCKS
 from .template_strings import load_template_translation
+from .web_input import DocumentRequest, describe_errors
 
 log = logging.getLogger("handouts.web")
 MAX_REQUEST_BYTES = 16 * 1024
 SECURITY_HEADERS = {
-    "Content-Security-Policy": ("default-src 'none'; script-src 'self'; style-src 'self'; "
-                                "img-src 'self'; connect-src 'self'; form-action 'self'; "
-                                "base-uri 'none'; frame-ancestors 'none'"),
+    "Content-Security-Policy": (
+        "default-src 'none'; script-src 'self'; style-src 'self'; "
+        "img-src 'self'; connect-src 'self'; form-action 'self'; "
+        "base-uri 'none'; frame-ancestors 'none'"
+    ),
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
@@ -41,10 +43,11 @@ SECURITY_HEADERS = {
 }
 
 
-def create_app(content_dir: Path, executor: Executor, clinic: ClinicSettings | None = None
-               ) -> Flask:
-    app = Flask(__name__, template_folder=str(TEMPLATES_DIR / "web"),
-                static_folder=str(TEMPLATES_DIR / "web" / "static"), static_url_path="/static")
+def create_app(
+    content_dir: Path, executor: Executor, clinic: ClinicSettings | None = None
+) -> Flask:
+    # The page's templates and static files are in Flask's default folders under web/.
+    app = Flask(__name__, root_path=str(TEMPLATES_DIR / "web"))
     app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     drugs = {d.id: d for d in load_all(content_dir)}
 
@@ -61,15 +64,21 @@ def create_app(content_dir: Path, executor: Executor, clinic: ClinicSettings | N
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
-        message = {404: "no such page", 405: "method not allowed",
-                   413: f"request too large (limit {MAX_REQUEST_BYTES // 1024} KB)"}.get(
-            error.code, error.name)
-        return _error(message, error.code)
+        message = {
+            404: "no such page",
+            405: "method not allowed",
+            413: f"request too large (limit {MAX_REQUEST_BYTES // 1024} KB)",
+        }.get(error.code or 500, error.name)
+        return _error(message, error.code or 500)
 
     @app.get("/")
     def page():
-        return render_template("index.html", catalog=_catalog(drugs), stocks=STOCKS,
-                               clinic=clinic.clinic if clinic else None)
+        return render_template(
+            "index.html",
+            catalog=_catalog(drugs),
+            stocks=STOCKS,
+            clinic=clinic.clinic if clinic else None,
+        )
 
     @app.get("/api/catalog")
     def catalog():
@@ -85,14 +94,18 @@ def create_app(content_dir: Path, executor: Executor, clinic: ClinicSettings | N
     @app.post("/print")
     def documents_form():
         form = request.form
-        body = {
-            "drug": form.get("drug", ""), "lang": form.get("lang", "en"),
-            "kinds": {"both": ["handout", "card"]}.get(form.get("kinds", "handout"),
-                                                       [form.get("kinds", "handout")]),
-            "paper": form.get("paper", "letter"), "stock": form.get("stock", "us-business"),
+        body: dict[str, Any] = {
+            "drug": form.get("drug", ""),
+            "lang": form.get("lang", "en"),
+            "kinds": {"both": ["handout", "card"]}.get(
+                form.get("kinds", "handout"), [form.get("kinds", "handout")]
+            ),
+            "paper": form.get("paper", "letter"),
+            "stock": form.get("stock", "us-business"),
             "large_print": form.get("large_print") == "on",
-            "personalization": {key: form.get(key, "") for key in
-                                ("patient_name", "care_team", "phone")},
+            "personalization": {
+                key: form.get(key, "") for key in ("patient_name", "care_team", "phone")
+            },
         }
         if form.get("start_date"):
             body["personalization"]["start_date"] = form["start_date"]
@@ -113,19 +126,37 @@ def create_app(content_dir: Path, executor: Executor, clinic: ClinicSettings | N
         personal = Personal(p.patient_name, p.care_team, p.phone, p.start_date)
         # Handout first: the PDF takes its title and PDF/UA identification from it.
         kinds = sorted(wanted.kinds, key=KINDS.index)
-        jobs = [Job(drug, wanted.lang, kind, wanted.paper, stock=wanted.stock,
-                    large_print=wanted.large_print, clinic=clinic, personal=personal)
-                for kind in kinds]
+        jobs = [
+            Job(
+                drug,
+                wanted.lang,
+                kind,
+                wanted.paper,
+                stock=wanted.stock,
+                large_print=wanted.large_print,
+                clinic=clinic,
+                personal=personal,
+            )
+            for kind in kinds
+        ]
         start = time.perf_counter()
-        pdf, _, _, error = executor.submit(render_together, jobs, ()).result()
-        if error:
+        pdf, _, _, failure = executor.submit(render_together, jobs, ()).result()
+        if failure:
             # The pipeline's messages name fields and characters, never patient data.
-            return _error(error, 422)
-        log.info("rendered %s/%s %s in %.0f ms", drug.id, wanted.lang, "+".join(kinds),
-                 (time.perf_counter() - start) * 1000)
+            return _error(failure, 422)
+        log.info(
+            "rendered %s/%s %s in %.0f ms",
+            drug.id,
+            wanted.lang,
+            "+".join(kinds),
+            (time.perf_counter() - start) * 1000,
+        )
         name = f"{drug.id}-{wanted.lang}-{'-'.join(kinds)}.pdf"
-        return Response(pdf, mimetype="application/pdf",
-                        headers={"Content-Disposition": f'inline; filename="{name}"'})
+        return Response(
+            pdf,
+            mimetype="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="{name}"'},
+        )
 
     return app
 
@@ -146,23 +177,43 @@ def _catalog(drugs: dict[str, DrugContent]) -> dict:
             else:
                 content = load_translation(drug.path.parent, drug.drug, lang).status
                 templates = load_template_translation(lang).status
-                status = {"complete": not (content.missing or content.stale or
-                                           templates.missing or templates.stale),
-                          "reviewed": content.reviewed and templates.reviewed}
-            languages.append({"tag": lang, "name": native_name(lang), "dir": direction(lang),
-                              **status})
-        entries.append({"id": drug.id, "name": drug.drug.names.generic,
-                        "brands": sorted({b.name for b in drug.drug.names.brands}),
-                        "content_version": drug.drug.content_version,
-                        "languages": languages})
-    return {"drugs": entries, "kinds": ["handout", "card"], "papers": ["letter", "a4"],
-            "stocks": [s for s in STOCKS if s != "print-shop"]}
+                status = {
+                    "complete": not (
+                        content.missing or content.stale or templates.missing or templates.stale
+                    ),
+                    "reviewed": content.reviewed and templates.reviewed,
+                }
+            languages.append(
+                {"tag": lang, "name": native_name(lang), "dir": direction(lang), **status}
+            )
+        entries.append(
+            {
+                "id": drug.id,
+                "name": drug.drug.names.generic,
+                "brands": sorted({b.name for b in drug.drug.names.brands}),
+                "content_version": drug.drug.content_version,
+                "languages": languages,
+            }
+        )
+    return {
+        "drugs": entries,
+        "kinds": ["handout", "card"],
+        "papers": ["letter", "a4"],
+        "stocks": [s for s in STOCKS if s != "print-shop"],
+    }
 
 
 def serve(app: Flask, host: str, port: int, threads: int) -> None:
     """Waitress, a production WSGI server; it writes no access log of its own."""
     from waitress import serve as waitress_serve
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     log.info("handouts web app on http://%s:%d/", host, port)
-    waitress_serve(app, host=host, port=port, threads=threads, ident="handouts",
-                   max_request_body_size=MAX_REQUEST_BYTES)
+    waitress_serve(
+        app,
+        host=host,
+        port=port,
+        threads=threads,
+        ident="handouts",
+        max_request_body_size=MAX_REQUEST_BYTES,
+    )

@@ -7,8 +7,14 @@ import datetime as dt
 import unicodedata
 from typing import Annotated, Literal
 
-from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, StringConstraints,
-                      ValidationError)
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+)
 
 from .documents import ALL_KINDS, PAPERS
 from .stocks import STOCKS
@@ -21,8 +27,10 @@ _REFUSED_CATEGORIES = {"Cc", "Cf", "Zl", "Zp", "Co", "Cs", "Cn"}
 def _printable(value: str) -> str:
     for ch in value:
         if unicodedata.category(ch) in _REFUSED_CATEGORIES:
-            raise ValueError(f"contains the character U+{ord(ch):04X}, which is not printable "
-                             "text (control, invisible or direction-changing); retype it")
+            raise ValueError(
+                f"contains the character U+{ord(ch):04X}, which is not printable "
+                "text (control, invisible or direction-changing); retype it"
+            )
     return value.strip()
 
 
@@ -59,8 +67,10 @@ class DocumentRequest(BaseModel):
     lang: Annotated[str, Field(max_length=20)] = "en"
     # Literals made from the registries: pydantic reads them (and lists the values in its
     # messages); a static type checker cannot.
-    kinds: Annotated[list[Literal[ALL_KINDS[:2]]],  # type: ignore[valid-type]
-                     Field(min_length=1, max_length=2)] = ["handout"]
+    kinds: Annotated[
+        list[Literal[ALL_KINDS[:2]]],  # type: ignore[valid-type]
+        Field(min_length=1, max_length=2),
+    ] = ["handout"]
     paper: Literal[tuple(PAPERS)] = "letter"  # type: ignore[valid-type]
     stock: Literal[tuple(s for s in STOCKS if s != "print-shop")] = "us-business"  # type: ignore[valid-type]
     large_print: bool = False

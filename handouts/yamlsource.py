@@ -45,20 +45,37 @@ def _build(node, path, constructor, positions, problems, filename):
             key = constructor.construct_object(key_node, deep=True)
             if not isinstance(key, str):
                 line, col = _mark(key_node)
-                problems.append(Problem(filename, line, col, format_path(path),
-                                        f"key {key!r} is not text; write keys as words"))
+                problems.append(
+                    Problem(
+                        filename,
+                        line,
+                        col,
+                        format_path(path),
+                        f"key {key!r} is not text; write keys as words",
+                    )
+                )
                 continue
             if key in result:
                 line, col = _mark(key_node)
-                problems.append(Problem(filename, line, col, format_path(path + (key,)),
-                                        "key appears twice; keep only one"))
+                problems.append(
+                    Problem(
+                        filename,
+                        line,
+                        col,
+                        format_path(path + (key,)),
+                        "key appears twice; keep only one",
+                    )
+                )
             positions.keys[path + (key,)] = _mark(key_node)
-            result[key] = _build(value_node, path + (key,), constructor, positions,
-                                 problems, filename)
+            result[key] = _build(
+                value_node, path + (key,), constructor, positions, problems, filename
+            )
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [_build(item, path + (i,), constructor, positions, problems, filename)
-                for i, item in enumerate(node.value)]
+        return [
+            _build(item, path + (i,), constructor, positions, problems, filename)
+            for i, item in enumerate(node.value)
+        ]
     try:
         return constructor.construct_object(node, deep=True)
     except ValueError:
@@ -73,8 +90,13 @@ def load_yaml(path: Path) -> tuple[object, Positions, list[Problem]]:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:
-        raise ContentError([Problem(filename, 1, 1, "", f"not UTF-8 text ({error.reason}); "
-                                    "save the file as UTF-8")]) from None
+        raise ContentError(
+            [
+                Problem(
+                    filename, 1, 1, "", f"not UTF-8 text ({error.reason}); save the file as UTF-8"
+                )
+            ]
+        ) from None
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as error:
@@ -84,8 +106,9 @@ def load_yaml(path: Path) -> tuple[object, Positions, list[Problem]]:
         if error.context and error.context_mark and error.problem_mark:
             start = error.context_mark
             reason += f" ({error.context} that starts at {start.line + 1}:{start.column + 1})"
-        raise ContentError([Problem(filename, line, col, "",
-                                    f"YAML syntax error: {reason}")]) from None
+        raise ContentError(
+            [Problem(filename, line, col, "", f"YAML syntax error: {reason}")]
+        ) from None
     positions, problems = Positions(), list[Problem]()
     if root is None:
         return None, positions, problems
@@ -95,8 +118,9 @@ def load_yaml(path: Path) -> tuple[object, Positions, list[Problem]]:
     except yaml.constructor.ConstructorError as error:
         mark = error.problem_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        raise ContentError([Problem(filename, line, col, "",
-                                    f"YAML error: {error.problem}")]) from None
+        raise ContentError(
+            [Problem(filename, line, col, "", f"YAML error: {error.problem}")]
+        ) from None
     return data, positions, problems
 
 

@@ -72,14 +72,16 @@ def no_change_build(content: Path, out: Path, repeat: int = 3) -> float:
 
 def one_drug_build(content: Path, out: Path) -> float:
     drug = content / "blinatumomab" / "drug.yaml"
-    drug.write_text(drug.read_text().replace("last_reviewed: 2026-11-22",
-                                             "last_reviewed: 2026-11-23"))
+    drug.write_text(
+        drug.read_text().replace("last_reviewed: 2026-11-22", "last_reviewed: 2026-11-23")
+    )
     return build_all(content, out)
 
 
 def all_jobs() -> list[Job]:
-    return [Job(d, lang, kind) for d in load_all(CONTENT_DIR) for lang in LANGUAGES
-            for kind in KINDS]
+    return [
+        Job(d, lang, kind) for d in load_all(CONTENT_DIR) for lang in LANGUAGES for kind in KINDS
+    ]
 
 
 def warm_renders(repeat: int = 15) -> dict:
@@ -94,7 +96,7 @@ def warm_renders(repeat: int = 15) -> dict:
     }
     results = {}
     for name, job in cases.items():
-        pipeline.render(job)                               # warm: fonts, templates
+        pipeline.render(job)  # warm: fonts, templates
         times = []
         for _ in range(repeat):
             start = time.perf_counter()
@@ -114,6 +116,7 @@ def _memory_worker(renders: int, queue) -> None:
     # render_job (which also collects garbage between documents).
     import handouts.warm  # noqa: F401
     from handouts.batch import render_job
+
     jobs = all_jobs()
     samples = []
     for i in range(renders):
@@ -129,9 +132,14 @@ def worker_memory(renders: int) -> dict:
     process.start()
     samples = queue.get()
     process.join()
-    warm = samples[min(len(samples) - 1, len(all_jobs()))]   # after one pass of the catalogue
-    return {"renders": renders, "warm": warm, "peak": max(samples), "last": samples[-1],
-            "growth": (samples[-1] - warm) / warm}
+    warm = samples[min(len(samples) - 1, len(all_jobs()))]  # after one pass of the catalogue
+    return {
+        "renders": renders,
+        "warm": warm,
+        "peak": max(samples),
+        "last": samples[-1],
+        "growth": (samples[-1] - warm) / warm,
+    }
 
 
 def write_html(work: Path) -> list[tuple[Job, Path, str]]:
@@ -146,8 +154,10 @@ def write_html(work: Path) -> list[tuple[Job, Path, str]]:
     for job in all_jobs():
         composed = compose(job)
         html, _ = render_html(pipeline.environments, composed)
-        head = ('<link rel="stylesheet" href="print.css">'
-                f"<style>{composed.geometry.page_css}</style></head>")
+        head = (
+            '<link rel="stylesheet" href="print.css">'
+            f"<style>{composed.geometry.page_css}</style></head>"
+        )
         path = site / "templates" / f"{job.drug.id}-{job.lang}-{job.kind}.html"
         path.write_text(html.replace("</head>", head, 1))
         documents.append((job, path, composed.geometry.page_css))
@@ -157,16 +167,27 @@ def write_html(work: Path) -> list[tuple[Job, Path, str]]:
 def weasyprint_cli(documents, work: Path) -> float:
     out = work / "cli"
     out.mkdir(exist_ok=True)
-    env = {**os.environ}            # the same locked fontconfig as handouts uses
+    env = {**os.environ}  # the same locked fontconfig as handouts uses
     from handouts.fontlock import lock_fonts
+
     env["FONTCONFIG_FILE"] = str(lock_fonts())
     start = time.perf_counter()
     for job, path, _ in documents:
         # The same output as handouts: handouts PDF/UA-1, cards tagged.
         variant = ["--pdf-variant", "pdf/ua-1"] if job.kind == "handout" else ["--pdf-tags"]
-        subprocess.run([sys.executable, "-m", "weasyprint", *variant, str(path),
-                        str(out / (path.stem + ".pdf"))], check=True, capture_output=True,
-                       env=env)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "weasyprint",
+                *variant,
+                str(path),
+                str(out / (path.stem + ".pdf")),
+            ],
+            check=True,
+            capture_output=True,
+            env=env,
+        )
     return time.perf_counter() - start
 
 
@@ -182,14 +203,21 @@ def chromium(documents, work: Path) -> float | str:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"])
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
         page = browser.new_page()
-        job, path, _ = documents[0]                  # warm the browser
+        job, path, _ = documents[0]  # warm the browser
         page.goto(path.as_uri())
         page.pdf(prefer_css_page_size=True)
         start = time.perf_counter()
-        for job, path, _ in documents:
+        for _job, path, _ in documents:
             page.goto(path.as_uri())
             (out / (path.stem + ".pdf")).write_bytes(page.pdf(prefer_css_page_size=True))
         elapsed = time.perf_counter() - start
@@ -207,8 +235,10 @@ def machine() -> str:
     except OSError:
         pass
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return (f"{os.cpu_count()} CPUs ({cpu}), {memory:.0f} GiB, {platform.system()} "
-            f"{platform.release()}, Python {platform.python_version()}")
+    return (
+        f"{os.cpu_count()} CPUs ({cpu}), {memory:.0f} GiB, {platform.system()} "
+        f"{platform.release()}, Python {platform.python_version()}"
+    )
 
 
 def main() -> None:
@@ -237,32 +267,48 @@ def main() -> None:
         memory = worker_memory(args.renders)
     cold_s, cli_s = statistics.median(cold), statistics.median(cli_runs)
     spread = f"rounds {min(cold):.1f}-{max(cold):.1f} s"
-    ratios = [c / u for c, u in zip(cold, unchanged)]
+    ratios = [c / u for c, u in zip(cold, unchanged, strict=True)]
     rows = [
-        (f"Cold full build, `handouts build --all` (2 workers), median of {args.rounds}",
-         f"{cold_s:.1f} s for {n} documents ({n / cold_s:.1f} documents/s; {spread})"),
-        (f"No-change rebuild, 3 after each cold build, median of {args.rounds} rounds",
-         f"{statistics.median(unchanged):.2f} s ({statistics.median(ratios):.0f}x faster than "
-         f"the cold build of its round; rounds {min(ratios):.0f}x-{max(ratios):.0f}x)"),
+        (
+            f"Cold full build, `handouts build --all` (2 workers), median of {args.rounds}",
+            f"{cold_s:.1f} s for {n} documents ({n / cold_s:.1f} documents/s; {spread})",
+        ),
+        (
+            f"No-change rebuild, 3 after each cold build, median of {args.rounds} rounds",
+            f"{statistics.median(unchanged):.2f} s ({statistics.median(ratios):.0f}x faster than "
+            f"the cold build of its round; rounds {min(ratios):.0f}x-{max(ratios):.0f}x)",
+        ),
         ("Rebuild after one drug's English changed", f"{one_drug:.1f} s"),
     ]
     rows += [(f"Warm render, {name}", f"{seconds * 1000:.0f} ms") for name, seconds in warm.items()]
-    rows.append((f"Worker memory over {memory['renders']} renders",
-                 f"{memory['warm']:.0f} MB after one pass, peak {memory['peak']:.0f} MB, "
-                 f"{memory['growth'] * 100:+.1f} % by the last render"))
-    rows.append((f"(a) `weasyprint` command line, once per document ({len(documents)}), "
-                 f"median of {args.rounds}",
-                 f"{cli_s:.1f} s ({len(documents) / cli_s:.2f} documents/s; rounds "
-                 f"{min(cli_runs):.1f}-{max(cli_runs):.1f} s); handouts is "
-                 f"{cli_s / cold_s:.1f}x faster"))
+    rows.append(
+        (
+            f"Worker memory over {memory['renders']} renders",
+            f"{memory['warm']:.0f} MB after one pass, peak {memory['peak']:.0f} MB, "
+            f"{memory['growth'] * 100:+.1f} % by the last render",
+        )
+    )
+    rows.append(
+        (
+            f"(a) `weasyprint` command line, once per document ({len(documents)}), "
+            f"median of {args.rounds}",
+            f"{cli_s:.1f} s ({len(documents) / cli_s:.2f} documents/s; rounds "
+            f"{min(cli_runs):.1f}-{max(cli_runs):.1f} s); handouts is "
+            f"{cli_s / cold_s:.1f}x faster",
+        )
+    )
     if isinstance(chrome_runs[0], str):
         rows.append(("(b) warm headless Chromium, Playwright page.pdf()", chrome_runs[0]))
     else:
         chrome = statistics.median(chrome_runs)
-        rows.append((f"(b) warm headless Chromium, Playwright page.pdf(), one at a time, "
-                     f"median of {args.rounds}",
-                     f"{chrome:.1f} s ({len(documents) / chrome:.1f} documents/s); handouts "
-                     f"runs at {chrome / cold_s:.2f}x its speed"))
+        rows.append(
+            (
+                f"(b) warm headless Chromium, Playwright page.pdf(), one at a time, "
+                f"median of {args.rounds}",
+                f"{chrome:.1f} s ({len(documents) / chrome:.1f} documents/s); handouts "
+                f"runs at {chrome / cold_s:.2f}x its speed",
+            )
+        )
     print(f"Machine: {machine()}\n")
     print("| measure | result |\n|---|---|")
     for name, value in rows:

@@ -9,10 +9,10 @@ from pathlib import Path
 import pypdfium2
 from PIL import Image, ImageOps
 
-from handouts.pipeline import Pipeline
 from handouts.compose import Job
 from handouts.content import load_all
 from handouts.locations import CONTENT_DIR, ROOT
+from handouts.pipeline import Pipeline
 
 DOCS = ROOT / "docs"
 
@@ -33,8 +33,7 @@ def main() -> None:
             paths[kind] = Path(out) / f"{kind}.pdf"
             paths[kind].write_bytes(pipeline.render(Job(drug, "en", kind)).pdf)
         handout = ImageOps.expand(pages(paths["handout"], 80)[0], border=1, fill="#888")
-        front, back = (ImageOps.expand(p, border=2, fill="#888")
-                       for p in pages(paths["card"], 200))
+        front, back = (ImageOps.expand(p, border=2, fill="#888") for p in pages(paths["card"], 200))
         card = Image.new("RGB", (front.width + back.width + 30, front.height), "white")
         card.paste(front, (0, 0))
         card.paste(back, (front.width + 30, 0))

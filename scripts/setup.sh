@@ -54,6 +54,10 @@ case "$job" in
     .venv/bin/handouts build --all --out dist
     ;;
   test)
+    # The checks a maintainer runs before every commit, then the whole suite.
+    .venv/bin/ruff check .
+    .venv/bin/ruff format --check .
+    .venv/bin/mypy
     .venv/bin/python -m pytest
     ;;
 esac

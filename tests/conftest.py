@@ -5,11 +5,11 @@ import io
 import os
 import socket
 import subprocess
-from types import SimpleNamespace
 import sys
 import time
 import urllib.request
 from pathlib import Path
+from types import SimpleNamespace
 
 import pypdfium2
 import pytest
@@ -17,12 +17,12 @@ import zxingcpp
 from pypdf import PdfReader
 
 from handouts.batch import InlineExecutor, run_batch
-from handouts.pipeline import Pipeline
 from handouts.compose import Job
 from handouts.content import load_all
 from handouts.documents import KINDS
 from handouts.locations import CONTENT_DIR
 from handouts.output import read_manifest
+from handouts.pipeline import Pipeline
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPOSITORY = Path(__file__).resolve().parent.parent
@@ -66,9 +66,14 @@ def a4_build(tmp_path_factory, drugs, pipeline):
 
 def run_cli(*args, cwd=REPOSITORY, env=None):
     """Run the real command line in a child process, as a user would."""
-    return subprocess.run([sys.executable, "-m", "handouts", *map(str, args)], cwd=cwd,
-                          capture_output=True, text=True, timeout=300,
-                          env=None if env is None else {**os.environ, **env})
+    return subprocess.run(
+        [sys.executable, "-m", "handouts", *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=None if env is None else {**os.environ, **env},
+    )
 
 
 @contextlib.contextmanager
@@ -81,10 +86,22 @@ def running_server(tmp_path: Path, *args, env: dict | None = None):
     log = tmp_path / "server.log"
     with open(log, "w") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "handouts", "serve", "--port", str(port), "--workers", "1",
-             *map(str, args)],
-            cwd=REPOSITORY, stdout=output, stderr=subprocess.STDOUT,
-            env=None if env is None else {**os.environ, **env})
+            [
+                sys.executable,
+                "-m",
+                "handouts",
+                "serve",
+                "--port",
+                str(port),
+                "--workers",
+                "1",
+                *map(str, args),
+            ],
+            cwd=REPOSITORY,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            env=None if env is None else {**os.environ, **env},
+        )
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
         while True:
@@ -94,7 +111,7 @@ def running_server(tmp_path: Path, *args, env: dict | None = None):
             except OSError:
                 if time.monotonic() > deadline or process.poll() is not None:
                     process.kill()
-                    raise RuntimeError("server did not start:\n" + log.read_text())
+                    raise RuntimeError("server did not start:\n" + log.read_text()) from None
                 time.sleep(0.2)
         try:
             yield url, log, process
@@ -105,8 +122,10 @@ def running_server(tmp_path: Path, *args, env: dict | None = None):
 
 def page_sizes(pdf: bytes) -> list[tuple[float, float]]:
     reader = PdfReader(io.BytesIO(pdf))
-    return [(round(float(p.mediabox.width), 2), round(float(p.mediabox.height), 2))
-            for p in reader.pages]
+    return [
+        (round(float(p.mediabox.width), 2), round(float(p.mediabox.height), 2))
+        for p in reader.pages
+    ]
 
 
 def pdf_text(pdf: bytes) -> str:
@@ -126,8 +145,11 @@ def decode_qr_codes(pdf: bytes, dpi: int = 300) -> list[str]:
     try:
         for page in document:
             image = page.render(scale=dpi / 72).to_pil()
-            found += [r.text for r in zxingcpp.read_barcodes(image)
-                      if r.format == zxingcpp.BarcodeFormat.QRCode]
+            found += [
+                r.text
+                for r in zxingcpp.read_barcodes(image)
+                if r.format == zxingcpp.BarcodeFormat.QRCode
+            ]
     finally:
         document.close()
     return found
@@ -142,8 +164,8 @@ def edit_field(content_dir: Path, drug_id: str, field: tuple, new: str) -> str:
         old = old[key]
     line, column = loaded.positions.of(field)
     lines = loaded.path.read_text().splitlines(keepends=True)
-    assert lines[line - 1][column - 1:] == f"{old}\n"
-    lines[line - 1] = lines[line - 1][:column - 1] + f"{new}\n"
+    assert lines[line - 1][column - 1 :] == f"{old}\n"
+    lines[line - 1] = lines[line - 1][: column - 1] + f"{new}\n"
     loaded.path.write_text("".join(lines))
     return old
 

@@ -47,14 +47,16 @@ def test_one_broken_drug_fails_alone(content, tmp_path):
     path = content / "testdrug" / "drug.yaml"
     path.write_text(path.read_text().replace("Pretend rash", "Pretend rash ☃"))
     out = tmp_path / "out"
-    result = run_cli("build", "--all", "--lang", "en", "--jobs", "2", "--content", content,
-                     "--out", out)
+    result = run_cli(
+        "build", "--all", "--lang", "en", "--jobs", "2", "--content", content, "--out", out
+    )
     assert result.returncode == 1
     assert "FAILED testdrug/en/handout:" in result.stderr and "U+2603" in result.stderr
     assert "FAILED testdrug/en/card:" in result.stderr
     assert "6 documents: 4 built, 0 unchanged, 2 failed" in result.stdout
-    assert _pdfs_on_disk(out) == {f"{d}/en/{k}.pdf" for d in ("blinatumomab",
-                                  "inotuzumab-ozogamicin") for k in KINDS}
+    assert _pdfs_on_disk(out) == {
+        f"{d}/en/{k}.pdf" for d in ("blinatumomab", "inotuzumab-ozogamicin") for k in KINDS
+    }
     assert set(_manifest(out)) == _pdfs_on_disk(out)
 
 
@@ -65,15 +67,17 @@ def _jobs(drugs, langs=("en", "es")):
 def _with_fault(jobs, name, fault):
     """The jobs, the one named `name` (drug/lang/kind) carrying a fault (fixtures/faults.py)."""
     assert name in {job.name for job in jobs}
-    return [dataclasses.replace(job, reserve=fault) if job.name == name else job
-            for job in jobs]
+    return [dataclasses.replace(job, reserve=fault) if job.name == name else job for job in jobs]
 
 
 def _assert_built_but(report, out, failed: str):
     assert [o.job.name for o in report.failed] == [failed]
     assert report.count("built") == len(report.outcomes) - 1
-    assert set(_manifest(out)) == _pdfs_on_disk(out) == {
-        o.path for o in report.outcomes if o.status == "built"}
+    assert (
+        set(_manifest(out))
+        == _pdfs_on_disk(out)
+        == {o.path for o in report.outcomes if o.status == "built"}
+    )
 
 
 def test_an_unexpected_error_fails_only_its_document(tmp_path, drugs):
@@ -81,17 +85,23 @@ def test_an_unexpected_error_fails_only_its_document(tmp_path, drugs):
     out = tmp_path / "out"
     jobs = _jobs(drugs[:1])
     assert not run_batch(jobs, out, InlineExecutor()).failed
-    report = run_batch(_with_fault(jobs, "blinatumomab/es/card", Raise("no such place")),
-                       out, InlineExecutor(), force=True)
+    report = run_batch(
+        _with_fault(jobs, "blinatumomab/es/card", Raise("no such place")),
+        out,
+        InlineExecutor(),
+        force=True,
+    )
     _assert_built_but(report, out, "blinatumomab/es/card")
     assert report.failed[0].message == (
         "unexpected RuntimeError while making blinatumomab/es/card: no such place. Run "
-        "again with --debug to see the traceback, and please report it.")
-    assert not (out / "blinatumomab/es/card.pdf").exists()     # the old copy is gone
+        "again with --debug to see the traceback, and please report it."
+    )
+    assert not (out / "blinatumomab/es/card.pdf").exists()  # the old copy is gone
 
 
 def test_an_unexpected_error_shows_a_traceback_only_with_debug_and_never_patient_data(
-        tmp_path, drugs):
+    tmp_path, drugs
+):
     jobs = _with_fault(_jobs(drugs[:1], ("en",)), "blinatumomab/en/card", Raise("boom"))
     report = run_batch(jobs, tmp_path / "debug", InlineExecutor(), debug=True)
     first, *rest = report.failed[0].message.splitlines()
@@ -103,11 +113,14 @@ def test_an_unexpected_error_shows_a_traceback_only_with_debug_and_never_patient
         def filled(self):
             raise RuntimeError(f"cannot fill in {self.patient_name}")
 
-    jobs = [dataclasses.replace(job, personal=Failing("Jane Q. Doe", "Dr. Who", "555-0100"))
-            if job.kind == "card" else job for job in _jobs(drugs[:1], ("en",))]
+    jobs = [
+        dataclasses.replace(job, personal=Failing("Jane Q. Doe", "Dr. Who", "555-0100"))
+        if job.kind == "card"
+        else job
+        for job in _jobs(drugs[:1], ("en",))
+    ]
     for debug in (False, True):
-        report = run_batch(jobs, tmp_path / f"personal-{debug}", InlineExecutor(),
-                           debug=debug)
+        report = run_batch(jobs, tmp_path / f"personal-{debug}", InlineExecutor(), debug=debug)
         message = report.failed[0].message
         assert message.startswith("unexpected RuntimeError while making blinatumomab/en/card")
         assert "Jane" not in message and "\n" not in message
@@ -127,13 +140,16 @@ def test_a_task_the_pool_cannot_send_fails_only_its_document(tmp_path, drugs):
     assert "\n" not in message
 
 
-@pytest.mark.parametrize(("fault", "ending"), [
-    (Kill(signal.SIGKILL), "; the process ended by SIGKILL"),
-    (Kill(status=3), "; the process exited with status 3"),
-    (Kill(signal.SIGTERM), ", twice (the second time with nothing else running)"),
-], ids=["SIGKILL", "exit", "SIGTERM"])
-def test_a_worker_that_dies_fails_only_the_document_it_was_making(tmp_path, drugs, fault,
-                                                                   ending):
+@pytest.mark.parametrize(
+    ("fault", "ending"),
+    [
+        (Kill(signal.SIGKILL), "; the process ended by SIGKILL"),
+        (Kill(status=3), "; the process exited with status 3"),
+        (Kill(signal.SIGTERM), ", twice (the second time with nothing else running)"),
+    ],
+    ids=["SIGKILL", "exit", "SIGTERM"],
+)
+def test_a_worker_that_dies_fails_only_the_document_it_was_making(tmp_path, drugs, fault, ending):
     # The worker making one document of a group of four dies, which breaks the pool for
     # every task. That document fails; a new pool makes the other seven. A worker stopped
     # by SIGTERM looks like the others the broken pool stops: then the documents being made
@@ -171,8 +187,11 @@ def _kill_a_busy_worker(build: subprocess.Popen, out: Path) -> int:
     time.sleep(0.2)
     while time.monotonic() < deadline and build.poll() is None:
         processes = _processes()
-        workers = [pid for pid, (parent, state) in processes.items()
-                   if state == "R" and processes.get(parent, (0,))[0] == build.pid]
+        workers = [
+            pid
+            for pid, (parent, state) in processes.items()
+            if state == "R" and processes.get(parent, (0,))[0] == build.pid
+        ]
         if workers:
             os.kill(workers[0], signal.SIGKILL)
             return workers[0]
@@ -187,9 +206,12 @@ def test_a_worker_killed_mid_build_fails_only_its_document(tmp_path):
     for _ in range(3):
         shutil.rmtree(out, ignore_errors=True)
         build = subprocess.Popen(
-            [sys.executable, "-m", "handouts", "build", "--all", "--jobs", "2",
-             "--out", str(out)],
-            cwd=REPOSITORY, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            [sys.executable, "-m", "handouts", "build", "--all", "--jobs", "2", "--out", str(out)],
+            cwd=REPOSITORY,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         try:
             _kill_a_busy_worker(build, out)
             stdout, stderr = build.communicate(timeout=300)
@@ -224,7 +246,11 @@ def test_sigterm_leaves_only_complete_pdfs_and_a_true_manifest(tmp_path):
     out = tmp_path / "out"
     process = subprocess.Popen(
         [sys.executable, "-m", "handouts", "build", "--all", "--jobs", "2", "--out", str(out)],
-        cwd=REPOSITORY, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        cwd=REPOSITORY,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         manifest = out / "manifest.json"
@@ -236,7 +262,7 @@ def test_sigterm_leaves_only_complete_pdfs_and_a_true_manifest(tmp_path):
     assert process.returncode == 1, stderr
     assert "interrupted" in stderr
     entries = _manifest(out)
-    assert 4 <= len(entries) < 64           # stopped part-way
+    assert 4 <= len(entries) < 64  # stopped part-way
     assert set(entries) == _pdfs_on_disk(out)
     assert not list(out.rglob("*.tmp"))
     for path, entry in entries.items():
@@ -264,20 +290,22 @@ def test_second_run_is_unchanged_and_one_edit_rebuilds_one_drug(content, tmp_pat
     rebuilt = {p for p in mtimes if (out / p).stat().st_mtime_ns != mtimes[p]}
     assert rebuilt == {p for p in mtimes if p.startswith("inotuzumab-ozogamicin/")}
 
-    forced = run_cli("build", "blinatumomab", "--lang", "en", "--force", "--content", content,
-                     "--out", out)
+    forced = run_cli(
+        "build", "blinatumomab", "--lang", "en", "--force", "--content", content, "--out", out
+    )
     assert "2 documents: 2 built, 0 unchanged, 0 failed" in forced.stdout
 
 
 def test_dask_executor_builds_the_same_bytes(tmp_path, drugs):
     from distributed import LocalCluster
-    jobs = [Job(d, lang, kind) for d in drugs for lang in ("en", "ar", "zh-Hans")
-            for kind in KINDS]
+
+    jobs = [Job(d, lang, kind) for d in drugs for lang in ("en", "ar", "zh-Hans") for kind in KINDS]
     local_out, dask_out = tmp_path / "local", tmp_path / "dask"
     with make_executor("local", 2) as pool:
         local = run_batch(jobs, local_out, pool)
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster:
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
         address = cluster.scheduler_address.removeprefix("tcp://")
         executor = make_executor(f"dask://{address}", None)
         dask = run_batch(jobs, dask_out, executor)
@@ -289,8 +317,12 @@ def test_dask_executor_builds_the_same_bytes(tmp_path, drugs):
 
 
 def test_every_document_is_handed_out_once_slow_groups_first(drugs):
-    jobs = [(Job(drug, lang, kind), None, None) for drug in drugs
-            for lang in available_languages(drug.path.parent) for kind in KINDS]
+    jobs = [
+        (Job(drug, lang, kind), None, None)
+        for drug in drugs
+        for lang in available_languages(drug.path.parent)
+        for kind in KINDS
+    ]
     groups = _groups(jobs)
     handed_out = [job.name for group in groups for job, _, _ in group]
     assert sorted(handed_out) == sorted(job.name for job, _, _ in jobs)
@@ -304,7 +336,8 @@ def test_every_document_is_handed_out_once_slow_groups_first(drugs):
     tail = [group for group in groups if len(group) == 1]
     assert len(tail) >= len(jobs) // 8
     assert [group[0][0].kind for group in tail] == sorted(
-        (group[0][0].kind for group in tail), key=lambda kind: kind != "handout")
+        (group[0][0].kind for group in tail), key=lambda kind: kind != "handout"
+    )
 
 
 @pytest.mark.parametrize("project", ["weasyprint", "pydyf"])
@@ -312,12 +345,16 @@ def test_a_new_weasyprint_or_pydyf_changes_every_input_hash(monkeypatch, project
     # Every installed distribution counts, by its dist-info folder's name-version; a
     # different version means rebuilding everything.
     from handouts import fingerprint
+
     installed = fingerprint.installed_distributions()
 
     def shared_inputs_with(version):
         others = tuple(d for d in installed if not d.lower().startswith(f"{project}-"))
-        monkeypatch.setattr(fingerprint, "installed_distributions",
-                            lambda: (*others, f"{project}-{version}.dist-info"))
+        monkeypatch.setattr(
+            fingerprint,
+            "installed_distributions",
+            lambda: (*others, f"{project}-{version}.dist-info"),
+        )
         fingerprint._software.cache_clear()
         return fingerprint.shared_inputs()
 

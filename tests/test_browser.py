@@ -29,11 +29,19 @@ def server(tmp_path):
 def tablet():
     """A browser context the size of a tablet, in Debian's chromium."""
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"])
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
         yield browser.new_context(viewport={"width": 820, "height": 1180})
         browser.close()
 
@@ -82,8 +90,7 @@ def test_print_is_off_while_a_translation_is_behind_the_english(tmp_path, tablet
     content = tmp_path / "content"
     shutil.copytree(CONTENT_DIR, content)
     effect = load_all(content, ["blinatumomab"])[0].drug.common_side_effects.items[2]
-    edit_field(content, "blinatumomab", ("common_side_effects", "items", 2),
-               effect + " that lasts")
+    edit_field(content, "blinatumomab", ("common_side_effects", "items", 2), effect + " that lasts")
     with running_server(tmp_path, "--content", content) as (url, _, _):
         page = tablet.new_page()
         page.goto(url + "/")

@@ -10,7 +10,7 @@ from handouts.errors import RenderError
 from handouts.fonts import bundled_postscript_names
 from handouts.verify import embedded_font_names
 
-from .conftest import FIXTURES, decode_qr_codes, page_sizes, pdf_text, run_cli
+from .conftest import FIXTURES, decode_qr_codes, page_sizes, run_cli
 
 
 def _cards(build_result):
@@ -33,6 +33,7 @@ def test_card_qr_decodes_to_full_information_url(letter_build, drugs):
 
 def test_card_front_and_back_text(letter_build, drugs):
     import pypdfium2
+
     by_id = {d.id: d.drug for d in drugs}
     for built, pdf in _cards(letter_build):
         drug = by_id[built.drug]
@@ -48,7 +49,7 @@ def test_card_front_and_back_text(letter_build, drugs):
 
 
 def test_card_fonts_are_bundled(letter_build):
-    for built, pdf in _cards(letter_build):
+    for _built, pdf in _cards(letter_build):
         assert embedded_font_names(pdf) <= bundled_postscript_names()
 
 
@@ -57,17 +58,24 @@ def test_card_that_does_not_fit_names_the_field(tmp_path, pipeline):
     shutil.copytree(FIXTURES / "valid", content)
     drug_file = content / "testdrug" / "drug.yaml"
     long_warning = "Can cause a very long made-up reaction " * 25
-    drug_file.write_text(drug_file.read_text().replace(
-        "    - Can cause fixture fever\n",
-        "    - Can cause fixture fever\n" + f"    - {long_warning.strip()}\n"))
+    drug_file.write_text(
+        drug_file.read_text().replace(
+            "    - Can cause fixture fever\n",
+            "    - Can cause fixture fever\n" + f"    - {long_warning.strip()}\n",
+        )
+    )
     drug = load_all(content)[0]
-    with pytest.raises(RenderError, match=r"testdrug/en/card: the card front does not fit; "
-                                          r"field card\.warnings\[1\] runs past the safe area "
-                                          r"even at the smallest card text \(6\.5 pt\)"):
+    with pytest.raises(
+        RenderError,
+        match=r"testdrug/en/card: the card front does not fit; "
+        r"field card\.warnings\[1\] runs past the safe area "
+        r"even at the smallest card text \(6\.5 pt\)",
+    ):
         pipeline.render(Job(drug, "en", "card"))
 
-    result = run_cli("build", "testdrug", "--kind", "card", "--content", content,
-                     "--out", tmp_path / "out")
+    result = run_cli(
+        "build", "testdrug", "--kind", "card", "--content", content, "--out", tmp_path / "out"
+    )
     assert result.returncode == 1
     assert "the card front does not fit" in result.stderr
     assert "Traceback" not in result.stderr

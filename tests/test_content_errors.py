@@ -41,10 +41,14 @@ def test_one_broken_drug_is_reported_and_the_others_built(tmp_path):
     shutil.copytree(FIXTURES / "broken" / "http-url", content / "other")
     result = run_cli("build", "--all", "--content", content, "--out", tmp_path / "out")
     assert result.returncode == 1
-    assert "other/drug.yaml:45:7: full_info_url.en: must be a full https:// address" in result.stderr
+    assert (
+        "other/drug.yaml:45:7: full_info_url.en: must be a full https:// address" in result.stderr
+    )
     assert "Error: 1 drug with broken content; see above" in result.stderr
     assert sorted(p.name for p in (tmp_path / "out" / "testdrug" / "en").iterdir()) == [
-        "card.pdf", "handout.pdf"]
+        "card.pdf",
+        "handout.pdf",
+    ]
     assert not (tmp_path / "out" / "other").exists()
 
 

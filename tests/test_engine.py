@@ -30,7 +30,7 @@ def page_boxes(document) -> list:
 
 
 def test_template_html_gives_weasyprint_its_own_html_stylesheet():
-    assert "_ua_stylesheets" in vars(weasyprint.HTML)         # the hook TemplateHTML overrides
+    assert "_ua_stylesheets" in vars(weasyprint.HTML)  # the hook TemplateHTML overrides
     asked = []
 
     class Hidden(engine.TemplateHTML):
@@ -56,7 +56,7 @@ def test_template_html_gives_weasyprint_its_own_html_stylesheet():
 
 
 def test_font_tempdir_is_where_font_face_copies_go_and_close_removes_it():
-    renderer = Renderer()                 # print.css declares the bundled fonts' @font-face
+    renderer = Renderer()  # print.css declares the bundled fonts' @font-face
     folder = engine.font_tempdir(renderer.fonts)
     assert folder.is_dir() and any(folder.iterdir())
     assert engine.font_tempdir(weasyprint.text.fonts.FontConfiguration()) is None
@@ -74,31 +74,49 @@ def test_page_box_is_the_laid_out_box_tree_of_a_page():
 
 
 def test_box_classes_tell_lines_text_and_images_apart():
-    found = page_boxes(render(f'<p>Name: <img src="{PLACE_IMAGE}"></p>'
-                              f'<img style="display: block" src="{PLACE_IMAGE}">'))
+    found = page_boxes(
+        render(
+            f'<p>Name: <img src="{PLACE_IMAGE}"></p>'
+            f'<img style="display: block" src="{PLACE_IMAGE}">'
+        )
+    )
     kinds = {type(box) for box in found}
-    assert {boxes.LineBox, boxes.TextBox, boxes.InlineReplacedBox,
-            boxes.BlockReplacedBox} <= kinds
+    assert {boxes.LineBox, boxes.TextBox, boxes.InlineReplacedBox, boxes.BlockReplacedBox} <= kinds
     for box in found:
         assert engine.is_line(box) == (type(box) is boxes.LineBox)
         assert engine.is_text(box) == (type(box) is boxes.TextBox)
         assert engine.is_inline_replaced(box) == (type(box) is boxes.InlineReplacedBox)
         assert engine.is_replaced(box) == (
-            type(box) in (boxes.InlineReplacedBox, boxes.BlockReplacedBox))
+            type(box) in (boxes.InlineReplacedBox, boxes.BlockReplacedBox)
+        )
     line = next(box for box in found if engine.is_line(box))
     assert [type(box) for box in line.children] == [boxes.TextBox, boxes.InlineReplacedBox]
 
 
 def test_boxes_have_the_attributes_stamp_and_verify_read():
-    found = page_boxes(render(f'<div style="padding: 3px"><p>Name: <span class="label">x'
-                              f'</span><img class="place" alt="place:x" src="{PLACE_IMAGE}">'
-                              '</p></div>'))
+    found = page_boxes(
+        render(
+            f'<div style="padding: 3px"><p>Name: <span class="label">x'
+            f'</span><img class="place" alt="place:x" src="{PLACE_IMAGE}">'
+            "</p></div>"
+        )
+    )
     for box in found:
         for name in engine.BOX_ATTRIBUTES:
             assert hasattr(box, name), (box, name)
-        assert all(isinstance(value, (int, float)) for value in (
-            box.position_x, box.position_y, box.width, box.height, box.margin_width(),
-            box.margin_height(), box.content_box_x(), box.content_box_y()))
+        assert all(
+            isinstance(value, (int, float))
+            for value in (
+                box.position_x,
+                box.position_y,
+                box.width,
+                box.height,
+                box.margin_width(),
+                box.margin_height(),
+                box.content_box_x(),
+                box.content_box_y(),
+            )
+        )
     div = next(box for box in found if box.element_tag == "div")
     assert div.content_box_x() == div.position_x + 3 and div.margin_width() == div.width + 6
     line = next(box for box in found if engine.is_line(box))
@@ -111,17 +129,23 @@ def test_boxes_have_the_attributes_stamp_and_verify_read():
 
 
 def test_computed_styles_hold_what_stamp_reads_as_stamp_writes_it_back():
-    style = ("font-family: Serif, 'Atkinson Hyperlegible Next'; font-size: 12px; "
-             "font-weight: bold; font-style: italic; line-height: 1.5; letter-spacing: 1px; "
-             "word-spacing: 0.5em; color: rgb(255 0 0 / 50%); text-align: justify; "
-             "text-transform: uppercase; hyphens: auto; overflow-wrap: anywhere")
+    style = (
+        "font-family: Serif, 'Atkinson Hyperlegible Next'; font-size: 12px; "
+        "font-weight: bold; font-style: italic; line-height: 1.5; letter-spacing: 1px; "
+        "word-spacing: 0.5em; color: rgb(255 0 0 / 50%); text-align: justify; "
+        "text-transform: uppercase; hyphens: auto; overflow-wrap: anywhere"
+    )
 
     def paragraphs(html: str) -> list:
-        return [box for box in page_boxes(render(html))
-                if box.element_tag == "p" and isinstance(box, boxes.BlockBox)]
+        return [
+            box
+            for box in page_boxes(render(html))
+            if box.element_tag == "p" and isinstance(box, boxes.BlockBox)
+        ]
 
-    styled, plain, tall = paragraphs(f'<p dir="rtl" style="{style}">x</p><p>y</p>'
-                                     '<p style="line-height: 20px">z</p>')
+    styled, plain, tall = paragraphs(
+        f'<p dir="rtl" style="{style}">x</p><p>y</p><p style="line-height: 20px">z</p>'
+    )
     read = []
 
     class Reading(dict):
@@ -133,19 +157,20 @@ def test_computed_styles_hold_what_stamp_reads_as_stamp_writes_it_back():
         "font-family: 'Serif', 'Atkinson Hyperlegible Next'; font-size: 12.0px; "
         "font-weight: 700; font-style: italic; line-height: 1.5; letter-spacing: 1.0px; "
         "word-spacing: 6.0px; color: color(srgb 1 0 0 / 0.5); text-align: justify; "
-        "text-transform: uppercase; hyphens: auto; overflow-wrap: anywhere")
+        "text-transform: uppercase; hyphens: auto; overflow-wrap: anywhere"
+    )
     assert sorted({*read, "direction"}) == sorted(engine.STYLE_KEYS)
     assert styled.style["direction"] == "rtl" and plain.style["direction"] == "ltr"
     # Written back as CSS, each computes to the same values again: the overlay's
     # paragraph has the kept paragraph's text style.
     for box in (styled, plain, tall):
-        again, = paragraphs(f'<p style="{stamp._text_style(box.style)}">x</p>')
+        (again,) = paragraphs(f'<p style="{stamp._text_style(box.style)}">x</p>')
         for name in engine.STYLE_KEYS:
             assert again.style[name] == box.style[name] or name == "direction", name
     # A property the overlay does not copy is its initial value unless something sets it.
     for name in stamp.NOT_COPIED:
         assert plain.style[name] == engine.initial_value(name), name
-    indented, = paragraphs('<p style="text-indent: 1em">z</p>')
+    (indented,) = paragraphs('<p style="text-indent: 1em">z</p>')
     assert indented.style["text_indent"] != engine.initial_value("text_indent")
 
 
@@ -160,15 +185,17 @@ def test_deflate_level_caps_the_level_pydyf_deflates_streams_at(monkeypatch):
     assert len({deflated(1), deflated(ZLIB_LEVEL), deflated(9)}) == 3
     # importing handouts.pdf set the cap
     assert deflated(ZLIB_LEVEL) in pydyf.Stream([data], compress=True).data
-    monkeypatch.setattr(pydyf, "zlib", zlib)                # pydyf as shipped: level 9
+    monkeypatch.setattr(pydyf, "zlib", zlib)  # pydyf as shipped: level 9
     assert deflated(9) in pydyf.Stream([data], compress=True).data
     engine.set_deflate_level(1)
     assert deflated(1) in pydyf.Stream([data], compress=True).data
 
 
 def test_an_image_is_a_figure_with_its_alt_text_and_one_marked_content_sequence():
-    html = (f'<html lang="en"><head><title>t</title></head><body><p>Name: '
-            f'<img class="place" alt="place:x" src="{PLACE_IMAGE}"></p></body></html>')
+    html = (
+        f'<html lang="en"><head><title>t</title></head><body><p>Name: '
+        f'<img class="place" alt="place:x" src="{PLACE_IMAGE}"></p></body></html>'
+    )
     pdf = render(html).write_pdf(pdf_variant="pdf/ua-1")
     with pikepdf.open(io.BytesIO(pdf)) as document:
         page = document.pages[0]
@@ -176,16 +203,21 @@ def test_an_image_is_a_figure_with_its_alt_text_and_one_marked_content_sequence(
         assert list(figures) == ["place:x"]
         mcid, element = figures["place:x"]
         assert element.S == pikepdf.Name.Figure and str(element.Alt) == "place:x"
-        assert "/A" in element                   # stamp.prepare deletes it with /Alt
-        assert list(element.K) == [mcid]         # the ParentTree index is the element's MCID
-        operations = [(operands, str(operator))
-                      for operands, operator in pikepdf.parse_content_stream(page)]
-    start = next(i for i, (operands, operator) in enumerate(operations)
-                 if operator == "BDC" and isinstance(operands[1], pikepdf.Dictionary)
-                 and operands[1].get("/MCID") == mcid)
+        assert "/A" in element  # stamp.prepare deletes it with /Alt
+        assert list(element.K) == [mcid]  # the ParentTree index is the element's MCID
+        operations = [
+            (operands, str(operator)) for operands, operator in pikepdf.parse_content_stream(page)
+        ]
+    start = next(
+        i
+        for i, (operands, operator) in enumerate(operations)
+        if operator == "BDC"
+        and isinstance(operands[1], pikepdf.Dictionary)
+        and operands[1].get("/MCID") == mcid
+    )
     depth, end = 1, start
     while depth:
         end += 1
         depth += {"BDC": 1, "BMC": 1, "EMC": -1}.get(operations[end][1], 0)
-    inside = [operator for _, operator in operations[start + 1:end]]
-    assert inside.count("q") == inside.count("Q")   # stamp.prepare can drop it whole
+    inside = [operator for _, operator in operations[start + 1 : end]]
+    assert inside.count("q") == inside.count("Q")  # stamp.prepare can drop it whole

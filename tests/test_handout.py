@@ -47,6 +47,7 @@ def test_text_has_every_boxed_warning_and_call_right_away_symptom(letter_build, 
 
 def test_footer_on_every_page(letter_build, drugs):
     import pypdfium2
+
     by_id = {d.id: d.drug for d in drugs}
     for built, pdf in _handouts(letter_build):
         drug = by_id[built.drug]
@@ -76,11 +77,13 @@ def test_handout_qr_code_decodes_to_full_information_url(letter_build, drugs):
 
 
 def test_pdf_metadata(letter_build):
-    from pypdf import PdfReader
     import io
-    for built, pdf in _handouts(letter_build):
+
+    from pypdf import PdfReader
+
+    for _built, pdf in _handouts(letter_build):
         reader = PdfReader(io.BytesIO(pdf))
         assert "patient handout" in reader.metadata.title
         assert reader.metadata.subject
         assert reader.trailer["/Root"]["/Lang"] == "en"
-        assert "/StructTreeRoot" in reader.trailer["/Root"]   # tagged
+        assert "/StructTreeRoot" in reader.trailer["/Root"]  # tagged

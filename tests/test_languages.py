@@ -27,8 +27,10 @@ def test_each_language_stack_in_the_stylesheet_is_the_one_the_glyph_check_uses()
     families = registry().families
     for lang in LANGUAGES:
         names = [name.strip('"') for name in rules[lang].split(", ")]
-        assert tuple((families[n].files["regular"], families[n].files["bold"])
-                     for n in names) == STACKS[lang]
+        assert (
+            tuple((families[n].files["regular"], families[n].files["bold"]) for n in names)
+            == STACKS[lang]
+        )
     faces = re.findall(r"src: url\(file://([^)]+)\)", font_rules())
     assert faces and all(path.startswith(str(FONTS_DIR)) for path in faces)
     assert direction("ar") == "rtl" and direction("ja") == "ltr"
@@ -36,12 +38,14 @@ def test_each_language_stack_in_the_stylesheet_is_the_one_the_glyph_check_uses()
 
 def test_a_broken_registry_reports_every_problem_at_once(tmp_path):
     path = tmp_path / "languages.toml"
-    path.write_text('source = "en"\n'
-                    '[families.Plain]\nregular = "plain.ttf"\n'
-                    '[languages.en]\nscript = "Latn"\ndirection = "ltr"\nlocale = "en"\n'
-                    'fonts = ["Plain"]\nreadability = ""\n'
-                    '[languages.he]\nscript = "Hebr"\ndirection = "right"\nlocale = "he"\n'
-                    'fonts = ["Noto Sans Hebrew"]\nreadability = "smog"\ncolour = 1\n')
+    path.write_text(
+        'source = "en"\n'
+        '[families.Plain]\nregular = "plain.ttf"\n'
+        '[languages.en]\nscript = "Latn"\ndirection = "ltr"\nlocale = "en"\n'
+        'fonts = ["Plain"]\nreadability = ""\n'
+        '[languages.he]\nscript = "Hebr"\ndirection = "right"\nlocale = "he"\n'
+        'fonts = ["Noto Sans Hebrew"]\nreadability = "smog"\ncolour = 1\n'
+    )
     with pytest.raises(HandoutsError) as caught:
         load_registry(path)
     lines = str(caught.value).splitlines()

@@ -9,35 +9,61 @@ import pytest
 import weasyprint
 from pypdf import PdfReader
 
-from handouts.pipeline import Pipeline
 from handouts.clinic import load_clinic
 from handouts.compose import Job, Personal
 from handouts.errors import RenderError
 from handouts.locations import TEMPLATES_DIR
 from handouts.pdf import TemplateHTML
+from handouts.pipeline import Pipeline
 
 from .conftest import FIXTURES, decode_qr_codes, page_sizes, pdf_text, run_cli
 
 PT_PER_MM = 72 / 25.4
-TOLERANCE_PT = 0.5 * PT_PER_MM      # 0.5 mm
+TOLERANCE_PT = 0.5 * PT_PER_MM  # 0.5 mm
 
 # The stocks' published geometry, written out independently of handouts/stocks.py:
 # (page width, page height, card width, card height, first cell left, first cell top,
 #  column pitch, row pitch, cell width, cell height, columns, rows), in mm.
 IN = 25.4
 SHEETS = {
-    ("us-business", "letter"): (8.5 * IN, 11 * IN, 3.5 * IN, 2 * IN, 0.75 * IN, 0.5 * IN,
-                                3.5 * IN, 2 * IN, 3.5 * IN, 2 * IN, 2, 5),     # Avery 5371
-    ("id1", "a4"): (210, 297, 85.60, 53.98, 15, 13.5, 95, 54, 85, 54, 2, 5),   # Avery C32011
-    ("id1", "letter"): (8.5 * IN, 11 * IN, 85.60, 53.98, 19.35, 22.74, 91.6, 59.98,
-                        85.60, 53.98, 2, 4),                                    # with crop marks
+    ("us-business", "letter"): (
+        8.5 * IN,
+        11 * IN,
+        3.5 * IN,
+        2 * IN,
+        0.75 * IN,
+        0.5 * IN,
+        3.5 * IN,
+        2 * IN,
+        3.5 * IN,
+        2 * IN,
+        2,
+        5,
+    ),  # Avery 5371
+    ("id1", "a4"): (210, 297, 85.60, 53.98, 15, 13.5, 95, 54, 85, 54, 2, 5),  # Avery C32011
+    ("id1", "letter"): (
+        8.5 * IN,
+        11 * IN,
+        85.60,
+        53.98,
+        19.35,
+        22.74,
+        91.6,
+        59.98,
+        85.60,
+        53.98,
+        2,
+        4,
+    ),  # with crop marks
 }
 
 
 @pytest.fixture(scope="module")
 def sheets(blinatumomab, pipeline):
-    return {key: pipeline.render(Job(blinatumomab, "en", "card-sheet", paper=key[1],
-                                     stock=key[0])).pdf for key in SHEETS}
+    return {
+        key: pipeline.render(Job(blinatumomab, "en", "card-sheet", paper=key[1], stock=key[0])).pdf
+        for key in SHEETS
+    }
 
 
 def card_rects(pdf: bytes, page_index: int, width_mm: float, height_mm: float):
@@ -50,17 +76,22 @@ def card_rects(pdf: bytes, page_index: int, width_mm: float, height_mm: float):
         if obj.type != pdfium_raw.FPDF_PAGEOBJ_PATH:
             continue
         left, bottom, right, top = obj.get_bounds()
-        if (abs(right - left - width_mm * PT_PER_MM) < 0.3
-                and abs(top - bottom - height_mm * PT_PER_MM) < 0.3):
+        if (
+            abs(right - left - width_mm * PT_PER_MM) < 0.3
+            and abs(top - bottom - height_mm * PT_PER_MM) < 0.3
+        ):
             found.append((round(left / PT_PER_MM, 3), round((page_height - top) / PT_PER_MM, 3)))
     document.close()
     return sorted(set(found), key=lambda xy: (round(xy[1]), xy[0]))
 
 
-@pytest.mark.parametrize("stock, size_pt", [
-    ("us-business", (252.0, 144.0)),
-    ("id1", (round(85.60 * PT_PER_MM, 2), round(53.98 * PT_PER_MM, 2))),
-])
+@pytest.mark.parametrize(
+    "stock, size_pt",
+    [
+        ("us-business", (252.0, 144.0)),
+        ("id1", (round(85.60 * PT_PER_MM, 2), round(53.98 * PT_PER_MM, 2))),
+    ],
+)
 def test_single_card_page_size(blinatumomab, pipeline, stock, size_pt):
     pdf = pipeline.render(Job(blinatumomab, "en", "card", stock=stock)).pdf
     assert page_sizes(pdf) == [size_pt, size_pt]
@@ -75,8 +106,10 @@ def test_print_shop_card_has_bleed_trim_and_crop_marks(blinatumomab, pipeline):
         assert trim[2] - trim[0] == pytest.approx(252, abs=0.01)
         assert trim[3] - trim[1] == pytest.approx(144, abs=0.01)
         three_mm = 3 * PT_PER_MM
-        assert bleed == pytest.approx([trim[0] - three_mm, trim[1] - three_mm,
-                                       trim[2] + three_mm, trim[3] + three_mm], abs=0.01)
+        assert bleed == pytest.approx(
+            [trim[0] - three_mm, trim[1] - three_mm, trim[2] + three_mm, trim[3] + three_mm],
+            abs=0.01,
+        )
         # Room for the crop marks outside the bleed.
         assert media[0] < bleed[0] - 5 * PT_PER_MM and media[2] > bleed[2] + 5 * PT_PER_MM
     assert decode_qr_codes(pdf, dpi=300) == ["https://www.blincyto.com/"]
@@ -84,16 +117,30 @@ def test_print_shop_card_has_bleed_trim_and_crop_marks(blinatumomab, pipeline):
 
 @pytest.mark.parametrize("key", SHEETS)
 def test_sheet_geometry_matches_the_stock(sheets, key):
-    (page_w, page_h, card_w, card_h, left, top, col_pitch, row_pitch, cell_w, cell_h,
-     columns, rows) = SHEETS[key]
+    (
+        page_w,
+        page_h,
+        card_w,
+        card_h,
+        left,
+        top,
+        col_pitch,
+        row_pitch,
+        cell_w,
+        cell_h,
+        columns,
+        rows,
+    ) = SHEETS[key]
     pdf = sheets[key]
     assert page_sizes(pdf) == [(round(page_w * PT_PER_MM, 2), round(page_h * PT_PER_MM, 2))] * 2
-    expected = [(left + c * col_pitch + (cell_w - card_w) / 2,
-                 top + r * row_pitch + (cell_h - card_h) / 2)
-                for r in range(rows) for c in range(columns)]
+    expected = [
+        (left + c * col_pitch + (cell_w - card_w) / 2, top + r * row_pitch + (cell_h - card_h) / 2)
+        for r in range(rows)
+        for c in range(columns)
+    ]
     found = card_rects(pdf, 0, card_w, card_h)
     assert len(found) == columns * rows
-    for (x, y), (ex, ey) in zip(found, expected):
+    for (x, y), (ex, ey) in zip(found, expected, strict=True):
         assert abs(x - ex) < 0.5 and abs(y - ey) < 0.5, (found, expected)
 
 
@@ -107,7 +154,7 @@ def test_duplex_backs_lie_behind_their_fronts(sheets, key, blinatumomab, pipelin
     # After a long-edge flip, a point at x on the back lands at page_w - x on the front.
     front_centres = sorted((x + card_w / 2, y + card_h / 2) for x, y in fronts)
     flipped_backs = sorted((page_w - (x + card_w / 2), y + card_h / 2) for x, y in backs)
-    for (fx, fy), (bx, by) in zip(front_centres, flipped_backs):
+    for (fx, fy), (bx, by) in zip(front_centres, flipped_backs, strict=True):
         assert abs(fx - bx) < 0.5 and abs(fy - by) < 0.5
     # And back i is the back of front i: its QR sits behind card i of page 1 in the
     # layout order, checked by rendering a sheet of different drugs below.
@@ -139,15 +186,15 @@ def test_sheet_printing_note_is_outside_the_cards(sheets):
 
 def test_mixed_stock_run_keeps_each_back_behind_its_front(tmp_path, drugs):
     out = tmp_path / "run.pdf"
-    result = run_cli("sheet", "blinatumomab:en:3", "inotuzumab-ozogamicin:en:2",
-                     "--out", out)
+    result = run_cli("sheet", "blinatumomab:en:3", "inotuzumab-ozogamicin:en:2", "--out", out)
     assert result.returncode == 0, result.stderr
     pdf = out.read_bytes()
     assert sorted(decode_qr_codes(pdf, dpi=150)) == sorted(
-        ["https://www.blincyto.com/"] * 3 + ["https://www.pfizermedicalinformation.com/besponsa"] * 2)
+        ["https://www.blincyto.com/"] * 3
+        + ["https://www.pfizermedicalinformation.com/besponsa"] * 2
+    )
     document = pypdfium2.PdfDocument(pdf)
     front_page, back_page = document[0], document[1]
-    page_w = front_page.get_width()
 
     def centre_of(page, needle, nth):
         textpage = page.get_textpage()
@@ -165,7 +212,7 @@ def test_mixed_stock_run_keeps_each_back_behind_its_front(tmp_path, drugs):
     card_w = 3.5 * 72
     front_column = int((fx - 54) // card_w)
     back_column = int((bx - 54) // card_w)
-    assert front_column == 1 and back_column == 0        # mirrored columns
+    assert front_column == 1 and back_column == 0  # mirrored columns
     assert abs((792 - fy) // 144 - (792 - by) // 144) == 0  # same row
     document.close()
 
@@ -236,30 +283,45 @@ def _dark_pixels_top_right(pdf: bytes) -> int:
 
 
 def test_clinic_defaults_apply_and_page_limit_warns(tmp_path):
-    result = run_cli("build", "blinatumomab", "--lang", "en", "--clinic",
-                     FIXTURES / "clinic" / "clinic.yaml", "--out", tmp_path)
+    result = run_cli(
+        "build",
+        "blinatumomab",
+        "--lang",
+        "en",
+        "--clinic",
+        FIXTURES / "clinic" / "clinic.yaml",
+        "--out",
+        tmp_path,
+    )
     assert result.returncode == 0, result.stderr
-    assert (tmp_path / "blinatumomab/en/card-id1.pdf").exists()          # clinic's stock
+    assert (tmp_path / "blinatumomab/en/card-id1.pdf").exists()  # clinic's stock
     sizes = page_sizes((tmp_path / "blinatumomab/en/handout.pdf").read_bytes())
-    assert sizes[0] == (595.28, 841.89)                                   # clinic's A4
+    assert sizes[0] == (595.28, 841.89)  # clinic's A4
     assert "Warning: blinatumomab/en/handout: 4 pages, more than the limit of 3" in result.stderr
 
 
 def test_broken_clinic_settings_are_all_reported(tmp_path):
-    result = run_cli("build", "blinatumomab", "--clinic", "tests/fixtures/clinic/broken.yaml",
-                     "--out", tmp_path / "out")
+    result = run_cli(
+        "build",
+        "blinatumomab",
+        "--clinic",
+        "tests/fixtures/clinic/broken.yaml",
+        "--out",
+        tmp_path / "out",
+    )
     assert result.returncode == 1
     broken = "tests/fixtures/clinic/broken.yaml"
     assert result.stderr == (
         f"{broken}:3:12: phone_24h: 'call us' does not have the expected form (a phone "
-        "number: digits, spaces and + ( ) - . /, e.g. \"+1 555 010 0199\")\n"
+        'number: digits, spaces and + ( ) - . /, e.g. "+1 555 010 0199")\n'
         f"{broken}:4:8: paper: 'legal' is not allowed; use one of: 'letter' or 'a4'\n"
         f"{broken}:6:7: logo: 'logo.gif' not found beside the settings file\n"
         f"{broken}:7:14: qr_base_url: must be a full https:// address (plain http and other "
         "schemes are not allowed)\n"
         f"{broken}:8:1: colour: unknown key; check its spelling against the clinic settings "
         "section of README.md\n"
-        "Error: 5 problems in the clinic settings; nothing was written.\n")
+        "Error: 5 problems in the clinic settings; nothing was written.\n"
+    )
     assert not (tmp_path / "out").exists()
 
 
@@ -267,27 +329,50 @@ def test_clinic_from_environment(tmp_path, monkeypatch):
     import os
     import subprocess
     import sys
+
     env = {**os.environ, "HANDOUTS_CLINIC": str(FIXTURES / "clinic" / "clinic.yaml")}
-    result = subprocess.run([sys.executable, "-m", "handouts", "build", "blinatumomab",
-                             "--lang", "en", "--kind", "card", "--out", str(tmp_path)],
-                            capture_output=True, text=True, env=env, timeout=300)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "handouts",
+            "build",
+            "blinatumomab",
+            "--lang",
+            "en",
+            "--kind",
+            "card",
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr
     assert "Riverside Cancer Center" in pdf_text(
-        (tmp_path / "blinatumomab/en/card-id1.pdf").read_bytes())
+        (tmp_path / "blinatumomab/en/card-id1.pdf").read_bytes()
+    )
 
 
 def test_qr_url_too_long_is_a_clear_error(tmp_path, pipeline):
     import shutil
+
     from handouts.content import load_all
     from handouts.errors import HandoutsError
+
     content = tmp_path / "content"
     shutil.copytree(FIXTURES / "valid", content)
     path = content / "testdrug" / "drug.yaml"
     long_url = "https://example.org/" + "very-long-path/" * 20
     path.write_text(path.read_text().replace("https://example.org/testdrug", long_url))
     drug = load_all(content)[0]
-    with pytest.raises(HandoutsError, match=r"QR code: .* needs \d+ modules, which makes each "
-                                            r"module 0\.\d+ mm at 22 mm wide \(minimum 0\.4 mm\)"):
+    with pytest.raises(
+        HandoutsError,
+        match=r"QR code: .* needs \d+ modules, which makes each "
+        r"module 0\.\d+ mm at 22 mm wide \(minimum 0\.4 mm\)",
+    ):
         pipeline.render(Job(drug, "en", "card"))
 
 
@@ -297,7 +382,8 @@ def test_text_printed_over_other_text_fails_the_build(drugs, tmp_path):
     handout = (TEMPLATES_DIR / "handout.html").read_text()
     assert '<p class="summary"' in handout
     (tmp_path / "handout.html").write_text(
-        handout.replace('<p class="summary"', '<p class="summary" style="margin-top: -24pt"'))
+        handout.replace('<p class="summary"', '<p class="summary" style="margin-top: -24pt"')
+    )
     with pytest.raises(RenderError, match=r"on page 1, .* are printed over each other"):
         Pipeline(template_dirs=[tmp_path]).render(Job(drugs[0], "en", "handout"))
 
@@ -309,16 +395,21 @@ def test_html_defaults_give_the_same_pdf_as_weasyprints_own(blinatumomab, monkey
     # cards), and each PDF must come out the same with WeasyPrint's full stylesheet.
     clinic = load_clinic(FIXTURES / "clinic" / "clinic.yaml")
     personal = Personal("Ana María Pérez", "Ward 7", "+1 555 010 0199")
-    jobs = [Job(blinatumomab, "en", "handout", clinic=clinic, personal=personal),
-            Job(blinatumomab, "ar", "handout", paper="a4", large_print=True),
-            Job(blinatumomab, "zh-Hans", "card", stock="id1", personal=personal),
-            Job(blinatumomab, "ru", "card-sheet")]
-    assert "_ua_stylesheets" in vars(weasyprint.HTML)     # the hook TemplateHTML overrides
+    jobs = [
+        Job(blinatumomab, "en", "handout", clinic=clinic, personal=personal),
+        Job(blinatumomab, "ar", "handout", paper="a4", large_print=True),
+        Job(blinatumomab, "zh-Hans", "card", stock="id1", personal=personal),
+        Job(blinatumomab, "ru", "card-sheet"),
+    ]
+    assert "_ua_stylesheets" in vars(weasyprint.HTML)  # the hook TemplateHTML overrides
 
     def render_all():
-        pipeline = Pipeline()          # its own kept layouts, made with these defaults
-        return [pdf for job in jobs for pdf in (pipeline.render(job).pdf,
-                                                pipeline.lay_out_and_write([job]).pdf)]
+        pipeline = Pipeline()  # its own kept layouts, made with these defaults
+        return [
+            pdf
+            for job in jobs
+            for pdf in (pipeline.render(job).pdf, pipeline.lay_out_and_write([job]).pdf)
+        ]
 
     lean = render_all()
     monkeypatch.setattr(TemplateHTML, "_ua_stylesheets", weasyprint.HTML._ua_stylesheets)

@@ -23,8 +23,10 @@ def hostile_drug(tmp_path):
     shutil.copytree(FIXTURES / "valid", content)
     path = content / "testdrug" / "drug.yaml"
     text = path.read_text()
-    text = text.replace("summary: Testdrug is a made-up medicine used to test the handout builder.",
-                        f"summary: '{HOSTILE['summary']}'")
+    text = text.replace(
+        "summary: Testdrug is a made-up medicine used to test the handout builder.",
+        f"summary: '{HOSTILE['summary']}'",
+    )
     text = text.replace("  - title: Made-up serious warning", f"  - title: '{HOSTILE['title']}'")
     path.write_text(text)
     return load_all(content)[0]
@@ -39,15 +41,18 @@ def test_markup_and_template_syntax_in_content_print_literally(hostile_drug, pip
     assert b"root:" not in rendered.pdf
 
 
-@pytest.mark.parametrize("url", [
-    "file:///etc/passwd",
-    "file://localhost/etc/passwd",
-    "http://example.org/logo.png",
-    "https://example.org/logo.png",
-    "ftp://example.org/x",
-    (FONTS_DIR / ".." / ".." / "etc" / "passwd").as_uri(),
-    (FONTS_DIR / ".." / "pyproject.toml").resolve().as_uri(),
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "file:///etc/passwd",
+        "file://localhost/etc/passwd",
+        "http://example.org/logo.png",
+        "https://example.org/logo.png",
+        "ftp://example.org/x",
+        (FONTS_DIR / ".." / ".." / "etc" / "passwd").as_uri(),
+        (FONTS_DIR / ".." / "pyproject.toml").resolve().as_uri(),
+    ],
+)
 def test_fetcher_refuses_everything_but_bundled_files(url):
     with pytest.raises(RefusedURL):
         LockedFetcher().fetch(url)
@@ -64,10 +69,12 @@ def test_fetcher_serves_bundled_fonts_and_data_urls():
 
 def test_document_naming_a_local_file_fails_the_build(pipeline, drugs, tmp_path, monkeypatch):
     # A template that tries to pull in a system file: the refusal becomes a build error.
-    from handouts.pipeline import Pipeline
     from handouts.errors import RenderError
+    from handouts.pipeline import Pipeline
+
     (tmp_path / "card.html").write_text(
-        '{% extends "base.html" %}{% block body %}<img src="file:///etc/passwd">{% endblock %}')
+        '{% extends "base.html" %}{% block body %}<img src="file:///etc/passwd">{% endblock %}'
+    )
     hostile = Pipeline(template_dirs=[tmp_path])
     with pytest.raises(RenderError, match="refused file:///etc/passwd"):
         hostile.render(Job(drugs[0], "en", "card"))

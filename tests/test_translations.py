@@ -10,7 +10,6 @@ import pypdfium2
 import pytest
 from pypdf import PdfReader
 
-from handouts.pipeline import Pipeline
 from handouts.catalogs import load_translation
 from handouts.compose import Job
 from handouts.content import load_all
@@ -19,17 +18,30 @@ from handouts.fonts import bundled_postscript_names
 from handouts.languages import LANGUAGES
 from handouts.localize import localize
 from handouts.locations import CONTENT_DIR, TEMPLATES_DIR
+from handouts.pipeline import Pipeline
 from handouts.verify import embedded_font_names
 
 from .conftest import FIXTURES, build_all, edit_field, pdf_text, run_cli
 
 # The script most letters of each language's documents must be in.
-SCRIPTS = {"ar": ("ARABIC",), "zh-Hans": ("CJK",), "ja": ("CJK", "HIRAGANA", "KATAKANA"),
-           "ko": ("HANGUL",), "ru": ("CYRILLIC",), "hi": ("DEVANAGARI",)}
+SCRIPTS = {
+    "ar": ("ARABIC",),
+    "zh-Hans": ("CJK",),
+    "ja": ("CJK", "HIRAGANA", "KATAKANA"),
+    "ko": ("HANGUL",),
+    "ru": ("CYRILLIC",),
+    "hi": ("DEVANAGARI",),
+}
 # A font each language's documents must embed, proving its stack was used.
-FONTS = {"ar": "NotoSansArabic-Regular", "zh-Hans": "NotoSansCJKsc-Regular",
-         "ja": "NotoSansCJKjp-Regular", "ko": "NotoSansCJKkr-Regular",
-         "ru": "NotoSans-Regular", "vi": "NotoSans-Regular", "hi": "NotoSansDevanagari-Regular"}
+FONTS = {
+    "ar": "NotoSansArabic-Regular",
+    "zh-Hans": "NotoSansCJKsc-Regular",
+    "ja": "NotoSansCJKjp-Regular",
+    "ko": "NotoSansCJKkr-Regular",
+    "ru": "NotoSans-Regular",
+    "vi": "NotoSans-Regular",
+    "hi": "NotoSansDevanagari-Regular",
+}
 DRAFT_EN = "Draft translation — not reviewed"
 
 
@@ -66,7 +78,7 @@ def test_text_is_in_the_language_and_lang_is_set(every_language, lang):
             assert _letters_in(text, ("LATIN",)) > 0.9, (drug, lang, kind)
             if lang != "en":
                 assert text != pdf_text(every_language[(drug, "en", kind)])
-        if lang == "ja":   # Japanese, not Chinese: kana must be there
+        if lang == "ja":  # Japanese, not Chinese: kana must be there
             assert _letters_in(text, ("HIRAGANA", "KATAKANA")) > 0.1
         root = PdfReader(io.BytesIO(pdf)).trailer["/Root"]
         assert root["/Lang"] == lang
@@ -111,11 +123,11 @@ def test_arabic_handout_runs_right_to_left(every_language):
     # Lines start at the right margin: group the characters into lines by baseline and,
     # for every line of text wider than a column, its right end is at the right margin.
     lines = {}
-    for c, (left, bottom, right, top), baseline in chars:
-        if not c.isspace() and top < 740:        # leave out the page-margin boxes
+    for c, (left, _bottom, right, top), baseline in chars:
+        if not c.isspace() and top < 740:  # leave out the page-margin boxes
             lines.setdefault(baseline, []).append((left, right))
     margin_right, text_width = width - 0.75 * 72, width - 1.5 * 72
-    runs = []          # stretches of a line without a gap (two list columns are two runs)
+    runs = []  # stretches of a line without a gap (two list columns are two runs)
     for line in lines.values():
         line.sort()
         start, end = line[0]
@@ -128,7 +140,7 @@ def test_arabic_handout_runs_right_to_left(every_language):
     wide = [(left, right) for left, right in runs if right - left > 0.55 * text_width]
     assert len(wide) >= 5
     assert all(right > margin_right - 24 for _, right in wide), wide
-    assert not all(left < 0.75 * 72 + 24 for left, _ in wide)   # ragged on the left
+    assert not all(left < 0.75 * 72 + 24 for left, _ in wide)  # ragged on the left
     # The Latin title is on the right too, while the English one is on the left.
     title = [box for c, box, _ in chars[:40] if c in "Blinatumomab"]
     assert min(box[0] for box in title) > width / 2
@@ -147,9 +159,9 @@ def test_two_column_lists_run_in_the_writing_direction(every_language, drugs, la
     text = textpage.get_text_range()
     first, second = (textpage.get_charbox(text.index(symptom)) for symptom in symptoms)
     document.close()
-    assert abs(first[1] - second[1]) < 1                       # one row
+    assert abs(first[1] - second[1]) < 1  # one row
     assert (first[0] > second[0] + 100) == (first_side == "right")
-    assert abs(first[0] - second[0]) > 100                      # two columns
+    assert abs(first[0] - second[0]) > 100  # two columns
 
 
 def test_draft_notice_on_every_page_and_card_side(every_language):
@@ -176,8 +188,10 @@ def test_reviewed_catalogue_has_no_draft_notice(tmp_path):
     po.save(str(catalog))
     drug = load_all(FIXTURES / "reviewed" / "content")[0]
     pipeline = Pipeline(template_dirs=[templates])
-    for kind, translated in (("handout", "Fiebre de prueba"),
-                             ("card", "Puede causar fiebre de prueba")):
+    for kind, translated in (
+        ("handout", "Fiebre de prueba"),
+        ("card", "Puede causar fiebre de prueba"),
+    ):
         text = pdf_text(pipeline.render(Job(drug, "es", kind)).pdf)
         assert translated in text
         assert DRAFT_EN not in text
@@ -207,14 +221,15 @@ def test_changed_english_is_stale_in_every_language(edited_content):
         status = load_translation(drug.path.parent, drug.drug, lang).status
         assert status.stale == [field], lang
 
-    result = run_cli("i18n", "update", "inotuzumab-ozogamicin", "--no-templates",
-                     "--content", content)
+    result = run_cli(
+        "i18n", "update", "inotuzumab-ozogamicin", "--no-templates", "--content", content
+    )
     assert result.returncode == 0, result.stderr
     for lang in LANGUAGES[1:]:
         po = polib.pofile(str(drug.path.parent / "locale" / f"{lang}.po"))
         entry = next(e for e in po if e.msgctxt == field)
         assert entry.fuzzy and entry.msgid == new and entry.previous_msgid == old, lang
-        assert entry.msgstr, lang      # the old translation is kept for the translator
+        assert entry.msgstr, lang  # the old translation is kept for the translator
 
 
 @pytest.mark.parametrize("update_first", [False, True])
@@ -223,16 +238,20 @@ def test_build_refuses_stale_languages(edited_content, tmp_path, update_first):
     if update_first:
         assert run_cli("i18n", "update", "--no-templates", "--content", content).returncode == 0
     out = tmp_path / "out"
-    result = run_cli("build", "inotuzumab-ozogamicin", "--kind", "card", "--content", content,
-                     "--out", out)
+    result = run_cli(
+        "build", "inotuzumab-ozogamicin", "--kind", "card", "--content", content, "--out", out
+    )
     assert result.returncode == 1
     for lang in LANGUAGES[1:]:
-        assert (f"inotuzumab-ozogamicin [{lang}]: call_right_away[0].symptoms[0] (critical) "
-                f"has a stale translation (the English changed since it was translated); "
-                f"current English: {new!r}") in result.stderr
+        assert (
+            f"inotuzumab-ozogamicin [{lang}]: call_right_away[0].symptoms[0] (critical) "
+            f"has a stale translation (the English changed since it was translated); "
+            f"current English: {new!r}"
+        ) in result.stderr
     # English is still built; no translated card is.
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.pdf")) == [
-        "inotuzumab-ozogamicin/en/card.pdf"]
+        "inotuzumab-ozogamicin/en/card.pdf"
+    ]
     assert "Traceback" not in result.stderr
 
 
@@ -249,12 +268,14 @@ def test_character_outside_the_fonts_is_named(tmp_path, pipeline):
     content = tmp_path / "content"
     shutil.copytree(FIXTURES / "valid", content)
     path = content / "testdrug" / "drug.yaml"
-    path.write_text(path.read_text().replace("      - Pretend rash\n",
-                                             "      - Pretend rash ☃\n"))
+    path.write_text(path.read_text().replace("      - Pretend rash\n", "      - Pretend rash ☃\n"))
     drug = load_all(content)[0]
-    with pytest.raises(RenderError, match=r"testdrug/en/handout: boxed_warnings\[0\]\."
-                       r"symptoms\[1\]: character U\+2603 \(☃\) is not in the bundled fonts "
-                       r"for 'en'"):
+    with pytest.raises(
+        RenderError,
+        match=r"testdrug/en/handout: boxed_warnings\[0\]\."
+        r"symptoms\[1\]: character U\+2603 \(☃\) is not in the bundled fonts "
+        r"for 'en'",
+    ):
         pipeline.render(Job(drug, "en", "handout"))
     result = run_cli("build", "testdrug", "--content", content, "--out", tmp_path / "out")
     assert result.returncode == 1 and "U+2603" in result.stderr
@@ -282,9 +303,11 @@ def test_card_text_is_never_below_the_smallest_readable_size(every_language):
         sizes = []
         for page in document:
             textpage = page.get_textpage()
-            sizes += [pypdfium2.raw.FPDFText_GetFontSize(textpage.raw, i)
-                      for i in range(textpage.count_chars())
-                      if not textpage.get_text_range(i, 1).isspace()
-                      and not pypdfium2.raw.FPDFText_IsGenerated(textpage.raw, i)]
+            sizes += [
+                pypdfium2.raw.FPDFText_GetFontSize(textpage.raw, i)
+                for i in range(textpage.count_chars())
+                if not textpage.get_text_range(i, 1).isspace()
+                and not pypdfium2.raw.FPDFText_IsGenerated(textpage.raw, i)
+            ]
         document.close()
         assert min(sizes) >= 6.5 - 0.01, (drug, lang)

@@ -18,8 +18,12 @@ from handouts.web import MAX_REQUEST_BYTES, create_app
 from .conftest import page_sizes, pdf_text, running_server
 
 NAME = "Zephyrine Quackenbush"
-PERSONAL = {"patient_name": NAME, "care_team": "Dr Ada Byron, Ward 7",
-            "phone": "+1 555 010 0199", "start_date": "2026-11-02"}
+PERSONAL = {
+    "patient_name": NAME,
+    "care_team": "Dr Ada Byron, Ward 7",
+    "phone": "+1 555 010 0199",
+    "start_date": "2026-11-02",
+}
 
 
 @pytest.fixture(scope="module")
@@ -37,19 +41,31 @@ def test_page_is_a_labelled_form(client):
     response = client.get("/")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    for field in ("drug", "lang", "paper", "stock", "patient_name", "care_team", "phone",
-                  "start_date"):
+    for field in (
+        "drug",
+        "lang",
+        "paper",
+        "stock",
+        "patient_name",
+        "care_team",
+        "phone",
+        "start_date",
+    ):
         assert f'<label for="{field}"' in html
     assert 'lang="ar" dir="rtl">العربية</option>' in html
-    assert "<script>" not in html and "style=" not in html      # nothing inline, for the CSP
+    assert "<script>" not in html and "style=" not in html  # nothing inline, for the CSP
     script = client.get("/static/app.js")
     assert script.status_code == 200 and script.mimetype == "text/javascript"
     script.close()
 
 
 def test_every_response_has_the_security_headers(client):
-    for response in (client.get("/"), client.get("/api/catalog"), client.get("/nowhere"),
-                     _post(client, lang="en")):
+    for response in (
+        client.get("/"),
+        client.get("/api/catalog"),
+        client.get("/nowhere"),
+        _post(client, lang="en"),
+    ):
         assert response.headers["Cache-Control"] == "no-store"
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         csp = response.headers["Content-Security-Policy"]
@@ -62,8 +78,13 @@ def test_catalog(client):
     drug = {d["id"]: d for d in catalog["drugs"]}["inotuzumab-ozogamicin"]
     languages = {lang["tag"]: lang for lang in drug["languages"]}
     assert len(languages) == 16
-    assert languages["en"] == {"tag": "en", "name": "English", "dir": "ltr", "complete": True,
-                               "reviewed": True}
+    assert languages["en"] == {
+        "tag": "en",
+        "name": "English",
+        "dir": "ltr",
+        "complete": True,
+        "reviewed": True,
+    }
     assert languages["ar"]["dir"] == "rtl" and languages["ar"]["name"] == "العربية"
     assert languages["es"]["complete"] and not languages["es"]["reviewed"]
 
@@ -82,7 +103,8 @@ def test_personalized_handout_and_card_in_one_pdf(client, caplog):
     assert sizes[0] == (612.0, 792.0) and sizes[-2:] == [(252.0, 144.0)] * 2
     reader = PdfReader(io.BytesIO(pdf))
     assert NAME not in str(reader.metadata) and NAME.encode() not in bytes(
-        str(reader.trailer.get("/ID")), "utf-8")
+        str(reader.trailer.get("/ID")), "utf-8"
+    )
     assert NAME not in caplog.text
     # One tag tree over every page: each page has its own key in the parent tree, and
     # the card's pages have tagged content too (two PDFs glued together would not).
@@ -96,35 +118,53 @@ def test_personalized_handout_and_card_in_one_pdf(client, caplog):
 
 
 def test_form_post_prints_the_same(client):
-    response = client.post("/print", data={"drug": "blinatumomab", "lang": "en",
-                                           "kinds": "card", "paper": "letter",
-                                           "stock": "id1", "patient_name": NAME})
+    response = client.post(
+        "/print",
+        data={
+            "drug": "blinatumomab",
+            "lang": "en",
+            "kinds": "card",
+            "paper": "letter",
+            "stock": "id1",
+            "patient_name": NAME,
+        },
+    )
     assert response.status_code == 200
     assert NAME in pdf_text(response.data)
     assert page_sizes(response.data)[0] == (242.65, 153.01)
 
 
-@pytest.mark.parametrize("body, message", [
-    ({"drug": "nosuchdrug"}, "unknown drug; valid drugs: blinatumomab, inotuzumab-ozogamicin"),
-    ({"lang": "xx"}, "unknown language for blinatumomab"),
-    ({"kinds": ["poster"]}, "kinds.0: Input should be 'handout' or 'card'"),
-    ({"kinds": []}, "kinds: List should have at least 1 item"),
-    ({"stock": "print-shop"}, "stock: Input should be"),
-    ({"paper": "legal"}, "paper: Input should be 'letter' or 'a4'"),
-    ({"colour": "red"}, "colour: Extra inputs are not permitted"),
-    ({"personalization": {"patient_name": "x" * 81}},
-     "personalization.patient_name: String should have at most 80 characters"),
-    ({"personalization": {"patient_name": "Ann\u202eeB"}},
-     "personalization.patient_name: contains the character U+202E, which is not printable"),
-    ({"personalization": {"care_team": "Ward\n7"}},
-     "personalization.care_team: contains the character U+000A"),
-    ({"personalization": {"phone": "call me"}},
-     "personalization.phone: may hold only digits"),
-    ({"personalization": {"start_date": "2026-02-30"}}, "personalization.start_date:"),
-    ({"personalization": {"start_date": "1901-01-01"}},
-     "personalization.start_date: is not a plausible treatment start date"),
-    ({"personalization": {"dob": "1970-01-01"}}, "personalization.dob: Extra inputs"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ({"drug": "nosuchdrug"}, "unknown drug; valid drugs: blinatumomab, inotuzumab-ozogamicin"),
+        ({"lang": "xx"}, "unknown language for blinatumomab"),
+        ({"kinds": ["poster"]}, "kinds.0: Input should be 'handout' or 'card'"),
+        ({"kinds": []}, "kinds: List should have at least 1 item"),
+        ({"stock": "print-shop"}, "stock: Input should be"),
+        ({"paper": "legal"}, "paper: Input should be 'letter' or 'a4'"),
+        ({"colour": "red"}, "colour: Extra inputs are not permitted"),
+        (
+            {"personalization": {"patient_name": "x" * 81}},
+            "personalization.patient_name: String should have at most 80 characters",
+        ),
+        (
+            {"personalization": {"patient_name": "Ann\u202eeB"}},
+            "personalization.patient_name: contains the character U+202E, which is not printable",
+        ),
+        (
+            {"personalization": {"care_team": "Ward\n7"}},
+            "personalization.care_team: contains the character U+000A",
+        ),
+        ({"personalization": {"phone": "call me"}}, "personalization.phone: may hold only digits"),
+        ({"personalization": {"start_date": "2026-02-30"}}, "personalization.start_date:"),
+        (
+            {"personalization": {"start_date": "1901-01-01"}},
+            "personalization.start_date: is not a plausible treatment start date",
+        ),
+        ({"personalization": {"dob": "1970-01-01"}}, "personalization.dob: Extra inputs"),
+    ],
+)
 def test_bad_input_is_a_400_with_a_json_error(client, body, message):
     response = client.post("/api/documents", json={"drug": "blinatumomab", **body})
     assert response.status_code == 400
@@ -162,9 +202,10 @@ def test_stopping_the_server_stops_its_workers_and_removes_their_files(tmp_path)
     temp = tmp_path / "tmp"
     temp.mkdir()
 
-    def ours():         # (the fontconfig cache is kept on purpose, one per user)
-        return sorted(p.name for p in temp.iterdir()
-                      if not p.name.startswith("handouts-fontconfig-"))
+    def ours():  # (the fontconfig cache is kept on purpose, one per user)
+        return sorted(
+            p.name for p in temp.iterdir() if not p.name.startswith("handouts-fontconfig-")
+        )
 
     with running_server(tmp_path, env={"TMPDIR": str(temp)}) as (url, log, process):
         assert any(name.startswith("weasyprint-") for name in ours())
@@ -184,16 +225,20 @@ def test_one_worker_renders_concurrent_requests_in_turn(blinatumomab):
     results = {}
 
     def request(name, lang):
-        jobs = [Job(blinatumomab, lang, kind, personal=Personal(name, f"Dr {name}"))
-                for kind in ("handout", "card")]
+        jobs = [
+            Job(blinatumomab, lang, kind, personal=Personal(name, f"Dr {name}"))
+            for kind in ("handout", "card")
+        ]
         start.wait()
         try:
             results[name] = executor.submit(render_together, jobs, ()).result()
         except BaseException as error:
             results[name] = error
 
-    threads = [threading.Thread(target=request, args=(name, lang))
-               for name, lang in zip(names, ["en", "es", "en", "fr"], strict=True)]
+    threads = [
+        threading.Thread(target=request, args=(name, lang))
+        for name, lang in zip(names, ["en", "es", "en", "fr"], strict=True)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -215,8 +260,7 @@ def test_inline_tasks_run_one_at_a_time_whatever_thread_submits_them():
         time.sleep(0.02)
         running.pop()
 
-    threads = [threading.Thread(target=lambda: executor.submit(task).result())
-               for _ in range(4)]
+    threads = [threading.Thread(target=lambda: executor.submit(task).result()) for _ in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:
