@@ -5,6 +5,10 @@ Content is untrusted text and a clinic may add its own templates, so rendering m
 read the bundled fonts and templates.
 """
 
+# First: WeasyPrint must load with the bundled fonts only and the quick library lookup.
+from . import native  # noqa: F401
+
+# isort: split
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname

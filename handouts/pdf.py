@@ -4,6 +4,10 @@ A Renderer is meant to live long: it keeps one FontConfiguration and the compile
 stylesheets, which is where most of WeasyPrint's per-document start-up time goes.
 """
 
+# First: WeasyPrint must load with the bundled fonts only and the quick library lookup.
+from . import native  # noqa: F401
+
+# isort: split
 import hashlib
 import logging
 import shutil
@@ -14,10 +18,7 @@ import pydyf
 from weasyprint import CSS
 from weasyprint.text.fonts import FontConfiguration
 
-from . import (
-    engine,
-    native,  # noqa: F401  (loads WeasyPrint: bundled fonts only, quick library lookup)
-)
+from . import engine
 from .compose import Composed
 from .engine import TemplateHTML
 from .fetcher import LockedFetcher

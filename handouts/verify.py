@@ -88,7 +88,7 @@ def _raise(problems: list[str]) -> None:
     if problems:
         raise RenderError(
             "\n".join(problems) + "\nReplace the character, or add a font "
-            "that has it to fonts/ and to the language's stack in handouts/fonts.py"
+            "that has it to handouts/fonts/ and to the language's fonts in handouts/languages.toml"
         )
 
 
