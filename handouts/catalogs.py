@@ -32,7 +32,8 @@ REVIEW_DATE = "X-Clinical-Review-Date"
 TEMPLATE_CATALOGS = TEMPLATES_DIR / "locale"
 TEMPLATE_POT = TEMPLATE_CATALOGS / "messages.pot"
 
-# Fields that are not translated: names, codes, dates, addresses and cited titles.
+# Fields that are not translated: names, codes, dates, addresses and cited titles, and
+# the lint marks (terms, intended_repeats), which are never printed.
 _NOT_TRANSLATED = {
     "content_version",
     "last_reviewed",
@@ -41,6 +42,8 @@ _NOT_TRANSLATED = {
     "generic",
     "brands",
     "frequency",
+    "terms",
+    "intended_repeats",
 }
 # A missing or stale translation of these stops the language from being built.
 CRITICAL_SECTIONS = ("boxed_warnings", "call_right_away", "card")

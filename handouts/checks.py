@@ -1,4 +1,5 @@
-"""What `handouts check` verifies beyond the schema: templates, translations, fonts."""
+"""What `handouts check` verifies beyond the schema: templates, translations, fonts, and
+the content lint rules (lint.py)."""
 
 from dataclasses import dataclass, field
 
@@ -9,6 +10,7 @@ from .compose import Job, compose
 from .content import DrugContent
 from .documents import KINDS
 from .errors import HandoutsError
+from .lint import Finding, lint
 from .localize import TranslationError, localize
 from .readability import MAX_ENGLISH_GRADE, patient_text, reading_level
 from .render_html import Environments, render_html
@@ -21,11 +23,12 @@ class CheckReport:
     drugs: list[DrugContent]
     lines: list[str] = field(default_factory=list)  # the status table
     problems: list[str] = field(default_factory=list)  # anything that fails the check
+    findings: list[Finding] = field(default_factory=list)  # lint: errors fail, warnings not
     incomplete: int = 0  # catalogues with stale or missing
 
 
 def check_all(drugs: list[DrugContent]) -> CheckReport:
-    report = CheckReport(drugs)
+    report = CheckReport(drugs, findings=lint(drugs))
     environments = Environments()
     report.problems += _template_syntax(environments.get("en", None))
     if report.problems:

@@ -273,8 +273,18 @@ def check(drugs, strict, content_dir):
     report = check_all(load_all(content_dir, selected))
     for line in report.lines:
         click.echo(line)
-    if report.problems:
-        raise HandoutsError("\n".join(report.problems))
+    for finding in report.findings:
+        click.echo(str(finding), err=True)
+    errors = sum(finding.level == "error" for finding in report.findings)
+    warnings = len(report.findings) - errors
+    failures = list(report.problems)
+    if errors:
+        failures.append(
+            f"{_plural(errors, 'lint error')} in the content (listed above); "
+            "see docs/content-format.md"
+        )
+    if failures:
+        raise HandoutsError("\n".join(failures))
     if strict and report.incomplete:
         raise HandoutsError(
             f"{_plural(report.incomplete, 'translation')} with stale or missing strings (--strict)"
@@ -284,7 +294,10 @@ def check(drugs, strict, content_dir):
         if report.incomplete
         else ""
     )
-    click.echo(f"{_plural(len(report.drugs), 'drug')} checked; no problems found{incomplete}")
+    warned = f"; {_plural(warnings, 'lint warning')} (listed above)" if warnings else ""
+    click.echo(
+        f"{_plural(len(report.drugs), 'drug')} checked; no problems found{warned}{incomplete}"
+    )
 
 
 @cli.command()

@@ -117,6 +117,11 @@ class Source(Model):
     date: Date | None = None
 
 
+class IntendedRepeat(Model):
+    sign: Text
+    reason: Text
+
+
 class Drug(Model):
     content_version: Annotated[Text, StringConstraints(pattern=r"^\d+(\.\d+){0,2}$")]
     last_reviewed: Date
@@ -135,3 +140,6 @@ class Drug(Model):
         NonEmpty,
     ]
     sources: Annotated[list[Source], NonEmpty]
+    # For the writer and `handouts check` only: never translated, never printed.
+    terms: list[Text] = Field(default_factory=list)
+    intended_repeats: list[IntendedRepeat] = Field(default_factory=list)

@@ -246,8 +246,9 @@ def _check_cards(name: str, document, safe_mm: float) -> None:
                 raise CardOverflow(
                     f"{name}: the card {side} does not fit; {where} runs past "
                     "the safe area even at the smallest card text "
-                    f"({MIN_CARD_FONT_PT:g} pt). Shorten the text (card text "
-                    "is never clipped)"
+                    f"({MIN_CARD_FONT_PT:g} pt). Card text is never clipped, and a "
+                    "translation is never cut to fit: the content's owner shortens the "
+                    "English master, for every language (docs/content-format.md, card)"
                 )
 
 

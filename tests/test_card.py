@@ -69,7 +69,9 @@ def test_card_that_does_not_fit_names_the_field(tmp_path, pipeline):
         RenderError,
         match=r"testdrug/en/card: the card front does not fit; "
         r"field card\.warnings\[1\] runs past the safe area "
-        r"even at the smallest card text \(6\.5 pt\)",
+        r"even at the smallest card text \(6\.5 pt\)\. Card text is never clipped, and a "
+        r"translation is never cut to fit: the content's owner shortens the English master, "
+        r"for every language \(docs/content-format\.md, card\)$",
     ):
         pipeline.render(Job(drug, "en", "card"))
 
