@@ -74,17 +74,17 @@ def signs(text: str) -> list[str]:
     "Fever or chills" -> ["fever", "chills"].
     """
     text = re.sub(r"\([^)]*\)", " ", text.casefold())
-    text = "".join(
-        " " if unicodedata.category(c).startswith("P") and c != "," else c for c in text
-    )
+    text = "".join(" " if unicodedata.category(c).startswith("P") and c != "," else c for c in text)
     parts = (" ".join(part.split()) for part in re.split(r",|\bor\b|\band\b", text))
     return list(dict.fromkeys(part for part in parts if part))
 
 
 def _at(content: DrugContent, path: FieldPath, level: str, rule: str, message: str) -> Finding:
-    # key=True: a section is found at its key (`treats:`), a list item at its first line.
-    line, column = content.positions.of(path, key=True)
-    return Finding(display_path(content.path), line, column, format_path(path), level, rule, message)
+    # A whole section is found at its key (`treats:`), anything else at its value.
+    line, column = content.positions.of(path, key=len(path) == 1)
+    return Finding(
+        display_path(content.path), line, column, format_path(path), level, rule, message
+    )
 
 
 def _where(content: DrugContent, path: FieldPath) -> str:
@@ -268,7 +268,9 @@ def _is_card(key: str) -> bool:
     return key.startswith("card.")
 
 
-def short_translations(catalogues: list[Catalogue], checked: Callable[[str], bool]) -> list[Finding]:
+def short_translations(
+    catalogues: list[Catalogue], checked: Callable[[str], bool]
+) -> list[Finding]:
     """Translations much shorter than the same string's in the other languages: a hint
     that something was cut to make it fit.
 
@@ -290,7 +292,9 @@ def short_translations(catalogues: list[Catalogue], checked: Callable[[str], boo
         for key, (en, _text, line) in catalogue.entries.items():
             if not checked(key) or len(en) < MIN_ENGLISH_LENGTH:
                 continue
-            others = [normalized(o, key) for o in catalogues if o is not catalogue and key in o.entries]
+            others = [
+                normalized(o, key) for o in catalogues if o is not catalogue and key in o.entries
+            ]
             if len(others) < 2:
                 continue  # nothing to compare with
             mine, usual = normalized(catalogue, key), statistics.median(others)

@@ -255,13 +255,21 @@ def test_build_refuses_stale_languages(edited_content, tmp_path, update_first):
     assert "Traceback" not in result.stderr
 
 
-def test_check_strict_fails_on_stale(edited_content):
-    content, _, _ = edited_content
-    result = run_cli("check", "inotuzumab-ozogamicin", "--strict", "--content", content)
+def test_check_strict_fails_on_stale(tmp_path, drugs):
+    # On a fixture: `check` also lints the English, and this test is about staleness.
+    content = tmp_path / "content"
+    shutil.copytree(FIXTURES / "reviewed" / "content", content)
+    assert run_cli("check", "--strict", "--content", content).returncode == 0
+    edit_field(content, "testdrug", ("call_right_away", 0, "symptoms", 0), "Sample cough today")
+    result = run_cli("check", "testdrug", "--strict", "--content", content)
     assert result.returncode == 1
-    assert "inotuzumab-ozogamicin\tes\t" in result.stdout and "1 stale" in result.stdout
-    assert "Error: 15 translations with stale or missing strings (--strict)" in result.stderr
-    assert run_cli("check", "--strict").returncode == 0
+    assert "testdrug\tes\t" in result.stdout and "1 stale" in result.stdout
+    assert "Error: 1 translation with stale or missing strings (--strict)" in result.stderr
+    # The bundled samples' translations are complete and current (what --strict asks).
+    for drug in drugs:
+        for lang in LANGUAGES[1:]:
+            status = load_translation(drug.path.parent, drug.drug, lang).status
+            assert not status.stale and not status.missing, (drug.id, lang)
 
 
 def test_character_outside_the_fonts_is_named(tmp_path, pipeline):
