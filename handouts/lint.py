@@ -75,8 +75,24 @@ def signs(text: str) -> list[str]:
     """
     text = re.sub(r"\([^)]*\)", " ", text.casefold())
     text = "".join(" " if unicodedata.category(c).startswith("P") and c != "," else c for c in text)
-    parts = (" ".join(part.split()) for part in re.split(r",|\bor\b|\band\b", text))
-    return list(dict.fromkeys(part for part in parts if part))
+    parts = [" ".join(part.split()) for part in re.split(r",|\bor\b|\band\b", text)]
+    return list(dict.fromkeys(_share_words([part for part in parts if part])))
+
+
+def _share_words(parts: list[str]) -> list[str]:
+    """Single words in a list share the words the list states once: "Back, bone, or muscle
+    pain" names back pain and bone pain, "Pain in the arms or legs" pain in the legs."""
+    if len(parts) < 2:
+        return parts
+    *head, last = parts
+    if all(" " not in part for part in head) and len(last.split()) == 2:
+        noun = last.split()[1]
+        return [f"{part} {noun}" for part in head] + [last]
+    first, *rest = parts
+    if " " in first and all(" " not in part for part in rest):
+        stem = first.rsplit(" ", 1)[0]
+        return [first] + [f"{stem} {part}" for part in rest]
+    return parts
 
 
 def _at(content: DrugContent, path: FieldPath, level: str, rule: str, message: str) -> Finding:
@@ -99,12 +115,19 @@ def _urgent_items(drug: Drug) -> Iterator[tuple[FieldPath, FieldPath, str]]:
                 yield (section, i), (section, i, "symptoms", j), text
 
 
+# How an effect in side_effects_by_frequency says it is also a sign to call right away.
+URGENT_MARK = "; call right away"
+
+
 def _common_items(drug: Drug) -> Iterator[tuple[FieldPath, str]]:
+    """The side effects a reader could take for ordinary ones: the common list, and the
+    frequency lists' effects that do not carry URGENT_MARK."""
     for j, text in enumerate(drug.common_side_effects.items):
         yield ("common_side_effects", "items", j), text
     for i, group in enumerate(drug.side_effects_by_frequency):
         for j, text in enumerate(group.effects):
-            yield ("side_effects_by_frequency", i, "effects", j), text
+            if URGENT_MARK not in text:
+                yield ("side_effects_by_frequency", i, "effects", j), text
 
 
 def _repeats(content: DrugContent) -> list[Finding]:
@@ -175,10 +198,11 @@ def _undated_sources(content: DrugContent) -> list[Finding]:
             ERROR,
             "undated-source",
             f"source {source.id!r} has no date; add date: YYYY-MM-DD, the date of the "
-            "version the facts were taken from",
+            "version the facts were taken from, or, for a page without a date of its own, "
+            "accessed: YYYY-MM-DD, the day its copy was read",
         )
         for i, source in enumerate(content.drug.sources)
-        if source.date is None
+        if source.date is None and source.accessed is None
     ]
 
 

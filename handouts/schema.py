@@ -115,6 +115,8 @@ class Source(Model):
     publisher: Text
     url: HttpsUrl | None = None
     date: Date | None = None
+    # For a page that carries no date of its own: the day its copy was read.
+    accessed: Date | None = None
 
 
 class IntendedRepeat(Model):

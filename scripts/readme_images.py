@@ -11,10 +11,10 @@ from PIL import Image, ImageOps
 
 from handouts.compose import Job
 from handouts.content import load_all
-from handouts.locations import CONTENT_DIR, ROOT
+from handouts.locations import CONTENT_DIR
 from handouts.pipeline import Pipeline
 
-DOCS = ROOT / "docs"
+DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 
 def pages(pdf: Path, dpi: int) -> list[Image.Image]:

@@ -83,6 +83,27 @@ def test_urgent_sign_listed_as_common(tmp_path, common, field, line, col, sign, 
     ]
 
 
+def test_a_frequency_list_may_name_an_urgent_sign_that_says_so(tmp_path):
+    content, _ = make_content(
+        tmp_path,
+        (
+            "side_effects_by_frequency: []\n",
+            "side_effects_by_frequency:\n  - frequency: very_common\n    effects:\n"
+            "      - Pretend rash (30%); call right away\n    sources: [test-source]\n",
+        ),
+    )
+    assert findings(content) == []
+
+
+def test_a_source_read_as_an_undated_copy_gives_the_day_it_was_read(tmp_path):
+    content, path = make_content(tmp_path)
+    text = path.read_text()
+    dated = re.search(r"\n    date: [0-9-]+\n", text)
+    assert dated
+    path.write_text(text.replace(dated.group(0), "\n    accessed: 2026-11-22\n", 1))
+    assert findings(content) == []
+
+
 REPEATED = ("      - Imaginary chills\n", "      - Imaginary chills\n      - Fixture fever.\n")
 
 
@@ -123,7 +144,9 @@ def test_source_without_date(tmp_path):
     content, path = make_content(tmp_path, ("    date: 2026-01-15\n", ""))
     assert findings(content) == [
         f"{path}:47:5: error: sources[0]: source 'test-source' has no date; add date: "
-        "YYYY-MM-DD, the date of the version the facts were taken from [undated-source]"
+        "YYYY-MM-DD, the date of the version the facts were taken from, or, for a page "
+        "without a date of its own, accessed: YYYY-MM-DD, the day its copy was read "
+        "[undated-source]"
     ]
 
 
@@ -150,7 +173,16 @@ def test_terms_are_left_out_of_the_grade(tmp_path):
     "item, expected",
     [
         ("Fever or chills", ["fever", "chills"]),
-        ("Back, bone, joint, or muscle pain", ["back", "bone", "joint", "muscle pain"]),
+        (
+            "Back, bone, joint, or muscle pain",
+            ["back pain", "bone pain", "joint pain", "muscle pain"],
+        ),
+        ("Pain in the arms or legs", ["pain in the arms", "pain in the legs"]),
+        (
+            "Trouble breathing, swallowing, or talking",
+            ["trouble breathing", "trouble swallowing", "trouble talking"],
+        ),
+        ("Confusion, or not knowing where you are", ["confusion", "not knowing where you are"]),
         ("Bleeding (nose or gums) and bruising!", ["bleeding", "bruising"]),
         ("Very bad headache", ["very bad headache"]),
     ],

@@ -297,7 +297,7 @@ def test_clinic_defaults_apply_and_page_limit_warns(tmp_path):
     assert (tmp_path / "blinatumomab/en/card-id1.pdf").exists()  # clinic's stock
     sizes = page_sizes((tmp_path / "blinatumomab/en/handout.pdf").read_bytes())
     assert sizes[0] == (595.28, 841.89)  # clinic's A4
-    assert "Warning: blinatumomab/en/handout: 4 pages, more than the limit of 3" in result.stderr
+    assert "Warning: blinatumomab/en/handout: 5 pages, more than the limit of 3" in result.stderr
 
 
 def test_broken_clinic_settings_are_all_reported(tmp_path):

@@ -150,14 +150,15 @@ def test_arabic_handout_runs_right_to_left(every_language):
 
 @pytest.mark.parametrize("lang, first_side", [("en", "left"), ("ar", "right")])
 def test_two_column_lists_run_in_the_writing_direction(every_language, drugs, lang, first_side):
-    # The first two symptoms of the first boxed warning share a row; the first one is on
-    # the side where lines start.
+    # The third and fourth symptoms of the first boxed warning (one line each) share a row;
+    # the third is on the side where lines start.
     drug = next(d for d in drugs if d.id == "blinatumomab")
-    symptoms = localize(drug, lang).drug.boxed_warnings[0].symptoms[:2]
+    symptoms = localize(drug, lang).drug.boxed_warnings[0].symptoms[2:4]
     document = pypdfium2.PdfDocument(every_language[("blinatumomab", lang, "handout")])
     textpage = document[0].get_textpage()
     text = textpage.get_text_range()
-    first, second = (textpage.get_charbox(text.index(symptom)) for symptom in symptoms)
+    # Where each item starts (its first characters: a long item wraps within its column).
+    first, second = (textpage.get_charbox(text.index(symptom[:15])) for symptom in symptoms)
     document.close()
     assert abs(first[1] - second[1]) < 1  # one row
     assert (first[0] > second[0] + 100) == (first_side == "right")
