@@ -24,6 +24,11 @@ clinic_option = click.option(
     type=click.Path(dir_okay=False, path_type=Path),
     help="Clinic settings (clinic.yaml); default $HANDOUTS_CLINIC, else none.",
 )
+stock_option = click.option(
+    "--stock",
+    type=click.Choice(sorted(STOCKS)),
+    help="Card stock. Default: the clinic's, else us-business.",
+)
 content_option = click.option(
     "--content",
     "content_dir",
@@ -68,11 +73,7 @@ def cli(debug):
     type=click.Choice(sorted(PAPERS)),
     help="Paper for handouts and card sheets. Default: the clinic's, else letter.",
 )
-@click.option(
-    "--stock",
-    type=click.Choice(sorted(STOCKS)),
-    help="Card stock. Default: the clinic's, else us-business.",
-)
+@stock_option
 @click.option(
     "--count",
     type=click.IntRange(1, 10),
@@ -302,11 +303,7 @@ def check(drugs, strict, content_dir):
 
 @cli.command()
 @click.argument("cards", nargs=-1, required=True, metavar="DRUG:LANG[:COUNT]...")
-@click.option(
-    "--stock",
-    type=click.Choice(sorted(STOCKS)),
-    help="Card stock. Default: the clinic's, else us-business.",
-)
+@stock_option
 @click.option(
     "--paper",
     type=click.Choice(sorted(PAPERS)),

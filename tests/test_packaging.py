@@ -20,7 +20,7 @@ from pypdf import PdfReader
 from handouts.fingerprint import versions
 from handouts.locations import PACKAGE_DIR
 
-from .conftest import REPOSITORY, pdf_text
+from .conftest import REPOSITORY, pdf_text, run_cli
 
 SOURCE_SKIP = shutil.ignore_patterns(
     ".git", ".venv*", "dist", "build", "*.egg-info", "__pycache__", ".pytest_cache", "tests"
@@ -219,21 +219,9 @@ def test_manifest_records_what_made_each_pdf(tmp_path):
     major, minor, micro = map(int, made_by["pango"].split("."))
     assert weasyprint.text.ffi.pango.pango_version() == major * 10000 + minor * 100 + micro
     assert re.fullmatch(r"\d+\.\d+\.\d+", made_by["harfbuzz"])
-    result = run(
-        sys.executable,
-        "-m",
-        "handouts",
-        "build",
-        "blinatumomab",
-        "--lang",
-        "en",
-        "--kind",
-        "card",
-        "--out",
-        tmp_path,
-        "--jobs",
-        "1",
+    result = run_cli(
+        "build", "blinatumomab", "--lang", "en", "--kind", "card", "--out", tmp_path, "--jobs", "1"
     )
-    assert "1 built" in result.stdout
+    assert result.returncode == 0 and "1 built" in result.stdout, result.stderr
     entry = json.loads((tmp_path / "manifest.json").read_text())[0]
     assert entry["made_by"] == made_by
