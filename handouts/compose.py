@@ -132,9 +132,17 @@ class FieldMarker:
         self.fallback = fallback
         self.named = named
 
-    def __call__(self, path: str) -> Markup:
-        marked = Markup(' lang="en" class="fallback"') if path in self.fallback else Markup()
-        return (Markup(' data-field="{}"').format(path) if self.named else Markup()) + marked
+    def __call__(self, path: str, classes: str = "") -> Markup:
+        """The element's attributes: its classes (with "fallback", in English, when the
+        field fell back: one class attribute, since a second would be ignored) and, on
+        cards, the field's name."""
+        attributes = Markup(' data-field="{}"').format(path) if self.named else Markup()
+        if path in self.fallback:
+            classes = f"{classes} fallback".strip()
+            attributes += Markup(' lang="en"')
+        if classes:
+            attributes += Markup(' class="{}"').format(classes)
+        return attributes
 
     def text(self, path: str, value: str) -> Markup:
         """``{{ field.text("path", value) }}``: text inside a line, in a span only when the

@@ -10,7 +10,7 @@ import pypdfium2
 import pytest
 from pypdf import PdfReader
 
-from handouts.catalogs import load_translation
+from handouts.catalogs import is_critical, load_translation, translatable_strings
 from handouts.compose import Job
 from handouts.content import load_all
 from handouts.errors import RenderError
@@ -302,6 +302,34 @@ def test_fallback_is_marked_in_english(tmp_path, pipeline):
     text = pdf_text(pipeline.render(Job(drug, "de", "handout", allow_fallback=True)).pdf)
     assert f"EN {old} that lasts" in text
     assert "EN" in text.split(f"{old} that lasts")[0][-4:]
+
+
+def test_every_field_printed_in_english_carries_the_en_mark(tmp_path, pipeline):
+    # Every non-critical translation of the German catalogue removed: each of those fields
+    # is printed in English, and each must start with the EN mark in the PDF.
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR, content)
+    catalogue = content / "blinatumomab" / "locale" / "de.po"
+    po = polib.pofile(str(catalogue), wrapwidth=0)
+    for entry in po:
+        if not is_critical(entry.msgctxt):
+            entry.msgstr = ""
+    po.save()
+    drug = load_all(content, ["blinatumomab"])[0]
+    localized = localize(drug, "de", allow_fallback=True)
+    english = dict(translatable_strings(drug.drug))
+    printed = [path for path in localized.fallback_fields if not path.startswith("card.")]
+    assert len(printed) > 30
+    text = " ".join(
+        pdf_text(pipeline.render(Job(drug, "de", "handout", allow_fallback=True)).pdf).split()
+    )
+    unmarked = [
+        path
+        for path in printed
+        if f"EN {' '.join(english[path].split())[:25]}" not in text
+        and f"EN{' '.join(english[path].split())[:25]}" not in text
+    ]
+    assert not unmarked
 
 
 def test_card_text_is_never_below_the_smallest_readable_size(every_language):
