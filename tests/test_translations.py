@@ -348,3 +348,40 @@ def test_card_text_is_never_below_the_smallest_readable_size(every_language):
             ]
         document.close()
         assert min(sizes) >= 6.5 - 0.01, (drug, lang)
+
+
+def _visual_lines(pdf: bytes) -> list[str]:
+    """Each printed line's characters from left to right, as a reader's eye meets them
+    (pdfium gives them in logical order; their boxes give where they are)."""
+    lines = []
+    document = pypdfium2.PdfDocument(pdf)
+    for page in document:
+        textpage = page.get_textpage()
+        rows: dict[int, list[tuple[float, str]]] = {}
+        for index in range(textpage.count_chars()):
+            char = textpage.get_text_range(index, 1)
+            left, bottom, right, top = textpage.get_charbox(index)
+            if char.strip() or right - left > 0.01:
+                rows.setdefault(round((bottom + top) / 4), []).append((left, char))
+        lines += ["".join(c for _, c in sorted(rows[key])) for key in sorted(rows, reverse=True)]
+    document.close()
+    return lines
+
+
+@pytest.mark.parametrize("kind", ["handout", "card"])
+def test_arabic_prints_web_addresses_left_to_right(every_language, drugs, kind):
+    pdf = every_language[("blinatumomab", "ar", kind)]
+    url = next(d for d in drugs if d.id == "blinatumomab").drug.full_info_url["en"]
+    printed = [line for line in _visual_lines(pdf) if "blincyto.com" in line]
+    assert printed and all(url in line for line in printed), printed
+
+
+def test_arabic_prints_source_citations_left_to_right(every_language, drugs):
+    lines = _visual_lines(every_language[("blinatumomab", "ar", "handout")])
+    for source in next(d for d in drugs if d.id == "blinatumomab").drug.sources:
+        if source.date:
+            # The citation's date is followed by its full stop, on the right.
+            assert any(f"{source.date.isoformat()}." in line for line in lines), source.id
+        if source.url:
+            start = source.url[:30]
+            assert any(start in line for line in lines), (source.id, start)
