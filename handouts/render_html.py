@@ -25,6 +25,18 @@ class SharedBytecode(jinja2.BytecodeCache):
         self._code[bucket.key] = bucket.bytecode_to_string()
 
 
+# Unicode's left-to-right isolate and its end. WeasyPrint does not apply CSS bidi isolation
+# (unicode-bidi: isolate, <bdi>), but Pango orders text by these characters.
+LRI, PDI = "\u2066", "\u2069"
+
+
+def left_to_right(text) -> Markup:
+    """``{{ text | ltr }}``: text that must read left to right in any document, such as a
+    web address or an English citation, with its punctuation at its own ends (in an Arabic
+    line, "https://example.org/" would otherwise print as "/https://example.org")."""
+    return Markup(LRI) + escape(text) + Markup(PDI)
+
+
 def make_environment(
     template_dirs: tuple[Path, ...] = (),
     translation: TemplateTranslation | None = None,
@@ -40,6 +52,7 @@ def make_environment(
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["ltr"] = left_to_right
     strings = translation.strings if translation else {}
 
     # Jinja marks translations as safe markup; translators' text is text like any other,

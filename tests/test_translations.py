@@ -360,9 +360,11 @@ def _visual_lines(pdf: bytes) -> list[str]:
         rows: dict[int, list[tuple[float, str]]] = {}
         for index in range(textpage.count_chars()):
             char = textpage.get_text_range(index, 1)
-            left, bottom, right, top = textpage.get_charbox(index)
+            left, _, right, _ = textpage.get_charbox(index)
+            x, y = ctypes.c_double(), ctypes.c_double()  # the glyph's origin, on its baseline
+            pypdfium2.raw.FPDFText_GetCharOrigin(textpage.raw, index, x, y)
             if char.strip() or right - left > 0.01:
-                rows.setdefault(round((bottom + top) / 4), []).append((left, char))
+                rows.setdefault(round(y.value), []).append((left, char))
         lines += ["".join(c for _, c in sorted(rows[key])) for key in sorted(rows, reverse=True)]
     document.close()
     return lines
@@ -383,5 +385,7 @@ def test_arabic_prints_source_citations_left_to_right(every_language, drugs):
             # The citation's date is followed by its full stop, on the right.
             assert any(f"{source.date.isoformat()}." in line for line in lines), source.id
         if source.url:
-            start = source.url[:30]
-            assert any(start in line for line in lines), (source.id, start)
+            # A long address wraps: its lines, one after the other, read left to right
+            # (pdfium reads a hyphen at a line's end as a soft one, and drops it).
+            joined = "".join(lines).replace("\ufffe", "").replace("-", "")
+            assert source.url.replace("-", "") in joined, source.id
