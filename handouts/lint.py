@@ -137,43 +137,36 @@ def _repeats(content: DrugContent) -> list[Finding]:
     intended = {sign for entry in drug.intended_repeats for sign in signs(entry.sign)}
     used: set[str] = set()
     first: dict[str, tuple[FieldPath, FieldPath]] = {}  # sign -> (group, item path)
+
+    def repeat(path: FieldPath, sign: str, rule: str, message: str) -> None:
+        if sign in intended:
+            used.add(sign)
+        else:
+            findings.append(_at(content, path, ERROR, rule, message))
+
     for group, path, text in _urgent_items(drug):
         for sign in signs(text):
             earlier_group, earlier = first.setdefault(sign, (group, path))
-            if earlier_group == group:
-                continue
-            if sign in intended:
-                used.add(sign)
-                continue
-            findings.append(
-                _at(
-                    content,
+            if earlier_group != group:
+                repeat(
                     path,
-                    ERROR,
+                    sign,
                     "repeated-sign",
                     f'"{sign}" is already a sign to call right away under '
                     f"{format_path(earlier_group)} ({_where(content, earlier)}); "
                     f"list each sign once, {REPEAT_FIX}",
                 )
-            )
     for path, text in _common_items(drug):
         for sign in signs(text):
-            if sign not in first:
-                continue
-            if sign in intended:
-                used.add(sign)
-                continue
-            findings.append(
-                _at(
-                    content,
+            if sign in first:
+                repeat(
                     path,
-                    ERROR,
+                    sign,
                     "urgent-also-common",
                     f'"{sign}" is also a sign to call your care team right away '
                     f"({_where(content, first[sign][1])}); remove it from the side effects, "
                     f"{REPEAT_FIX}",
                 )
-            )
     for i, entry in enumerate(drug.intended_repeats):
         # A mark that silences nothing would silence a future, unintended repeat.
         if not used.intersection(signs(entry.sign)):
