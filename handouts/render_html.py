@@ -25,9 +25,9 @@ class SharedBytecode(jinja2.BytecodeCache):
         self._code[bucket.key] = bucket.bytecode_to_string()
 
 
-# Unicode's left-to-right isolate and its end. WeasyPrint does not apply CSS bidi isolation
-# (unicode-bidi: isolate, <bdi>), but Pango orders text by these characters.
-LRI, PDI = "\u2066", "\u2069"
+# Unicode's left-to-right and first-strong isolates and their end. WeasyPrint does not apply
+# CSS bidi isolation (unicode-bidi: isolate, <bdi>), but Pango orders text by these characters.
+LRI, FSI, PDI = "\u2066", "\u2068", "\u2069"
 
 
 def left_to_right(text) -> Markup:
@@ -35,6 +35,13 @@ def left_to_right(text) -> Markup:
     web address or an English citation, with its punctuation at its own ends (in an Arabic
     line, "https://example.org/" would otherwise print as "/https://example.org")."""
     return Markup(LRI) + escape(text) + Markup(PDI)
+
+
+def isolated(text) -> Markup:
+    """``{{ text | isolate }}``: a value in its own direction, whatever the line's: a name
+    in its script's, a phone number (no letters) left to right. In an Arabic line,
+    "+1 555 010 0199" would otherwise print as "0199 010 555 1+"."""
+    return Markup(FSI) + escape(text) + Markup(PDI)
 
 
 def make_environment(
@@ -53,6 +60,7 @@ def make_environment(
         lstrip_blocks=True,
     )
     env.filters["ltr"] = left_to_right
+    env.filters["isolate"] = isolated
     strings = translation.strings if translation else {}
 
     # Jinja marks translations as safe markup; translators' text is text like any other,

@@ -27,6 +27,7 @@ from markupsafe import escape
 
 from . import engine
 from .compose import Unplaceable
+from .render_html import isolated
 
 PX_TO_PT = 0.75
 SLACK_PX = 0.01
@@ -215,7 +216,7 @@ def overlay_html(places: list[Place], values: dict[str, str], lang: str) -> str:
             f'<p dir="{place.direction}" style="position: absolute; margin: 0; '
             f'left: {place.left}px; top: {place.top}px; width: {place.width}px; {place.style}">'
             f'<span style="visibility: hidden; {place.label_style}">{escape(place.label)}'
-            f"</span> <bdi>{escape(values[place.key])}</bdi></p></div>"
+            f"</span> {isolated(values[place.key])}</p></div>"
         )
     return (
         f'<html lang="{lang}"><head><style>{css}</style></head>'

@@ -1,6 +1,7 @@
 """Every drug in all 16 languages, read back from the PDFs; the translation safety rules."""
 
 import ctypes
+import datetime as dt
 import io
 import shutil
 import unicodedata
@@ -11,7 +12,7 @@ import pytest
 from pypdf import PdfReader
 
 from handouts.catalogs import is_critical, load_translation, translatable_strings
-from handouts.compose import Job
+from handouts.compose import Job, Personal
 from handouts.content import load_all
 from handouts.errors import RenderError
 from handouts.fonts import bundled_postscript_names
@@ -389,3 +390,14 @@ def test_arabic_prints_source_citations_left_to_right(every_language, drugs):
             # (pdfium reads a hyphen at a line's end as a soft one, and drops it).
             joined = "".join(lines).replace("\ufffe", "").replace("-", "")
             assert source.url.replace("-", "") in joined, source.id
+
+
+def test_arabic_prints_a_phone_number_left_to_right(drugs, pipeline):
+    # A phone number has no letters: in an Arabic line it would print back to front unless
+    # isolated. Checked drawn into the kept layout and laid out whole.
+    drug = next(d for d in drugs if d.id == "blinatumomab")
+    who = Personal("فاطمة الزهراء", "Ward 7", "+1 555 010 0199", dt.date(2026, 3, 9))
+    jobs = [Job(drug, "ar", kind, personal=who) for kind in ("handout", "card")]
+    for pdf in (pipeline.render_together(jobs).pdf, pipeline.lay_out_and_write(jobs).pdf):
+        printed = [line for line in _visual_lines(pdf) if "555" in line]
+        assert printed and all("+1 555 010 0199" in line for line in printed), printed
