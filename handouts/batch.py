@@ -529,10 +529,11 @@ def _groups(to_build: list[tuple]) -> list[list[tuple]]:
     groups is handed out one document at a time, longest first: a worker that finishes
     early takes the next one instead of idling while another renders a whole group.
     """
-    from .fonts import STACKS
+    from .languages import registry
 
     def cost(item) -> tuple[int, int]:
-        return _COST.get(item[0].kind, 0), -len(STACKS.get(item[0].lang, ()))
+        lang = registry().languages.get(item[0].lang)
+        return _COST.get(item[0].kind, 0), -len(lang.fonts if lang else ())
 
     by_language: dict[str, list[tuple]] = {}
     for item in sorted(to_build, key=cost):

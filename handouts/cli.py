@@ -11,7 +11,7 @@ import click
 from . import __version__
 from .documents import ALL_KINDS, KINDS, PAPERS
 from .errors import ContentError, HandoutsError
-from .languages import LANGUAGES, native_name
+from .languages import native_name, tags
 from .locations import CLINIC_VARIABLE, CONTENT_DIR, available_languages, discover, display_path
 from .stocks import STOCKS
 
@@ -138,6 +138,7 @@ def build(
     from .uptodate import DocumentKey, DrugRef, all_unchanged
 
     selected = _select_drugs(drugs, all_drugs, content_dir)
+    _unregistered(content_dir)
     langs = _check_langs(langs)
     if not force and not (clinic_path or os.environ.get(CLINIC_VARIABLE)):
         # Fast path: when every document is current, no content needs loading at all.
@@ -271,6 +272,7 @@ def check(drugs, strict, content_dir):
     from .content import load_all
 
     selected = _select_drugs(drugs, True, content_dir)
+    _unregistered(content_dir)
     report = check_all(load_all(content_dir, selected))
     for line in report.lines:
         click.echo(line)
@@ -408,9 +410,12 @@ def _sigterm_exits():
 def list_drugs(content_dir):
     """List the drugs and their languages."""
     from .content import load_all
+    from .locations import unregistered_catalogs
 
     for drug in load_all(content_dir):
         click.echo(_describe(drug))
+    for problem in unregistered_catalogs(content_dir):
+        click.echo(f"Warning: {problem}", err=True)
 
 
 @cli.group()
@@ -445,7 +450,8 @@ def update(drugs, langs, templates, content_dir):
     from .template_strings import extract_messages, update_template_catalogs
 
     selected = _select_drugs(drugs, True, content_dir)
-    langs = [lang for lang in (_check_langs(langs) or LANGUAGES) if lang != "en"]
+    discover(content_dir)  # the folder's own languages, if it adds any
+    langs = [lang for lang in (_check_langs(langs) or tags()) if lang != "en"]
     results = update_template_catalogs(langs, extract_messages()) if templates else []
     for drug in load_all(content_dir, selected):
         entries = translatable_strings(drug.drug)
@@ -466,6 +472,43 @@ def update(drugs, langs, templates, content_dir):
             f"{what} {display_path(result.path)}: {result.added} new, "
             f"{result.stale} stale, {result.obsolete} obsolete"
         )
+
+
+@i18n.command(name="add-language")
+@click.argument("tag")
+@click.option(
+    "--content",
+    "content_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="The clinic's content folder: the language and its catalogues are added there.",
+)
+def add_language_command(tag, content_dir):
+    """Add a language (a BCP 47 TAG such as he, am or zh-Hant) to a content folder.
+
+    Its script, writing direction and date formats come from CLDR; its fonts are chosen
+    from the installed ones. Writes the folder's languages.toml entry and an empty
+    catalogue for each drug and for the templates, and prints their paths.
+    """
+    from .add_language import add_language, report
+
+    if Path(content_dir).resolve().is_relative_to(CONTENT_DIR.parent):
+        raise HandoutsError(
+            "name a content folder of your own with --content; handouts' own files are "
+            "not changed (copy handouts/samples/ to start one)"
+        )
+    discover(content_dir)
+    for line in report(*add_language(tag, content_dir)):
+        click.echo(line)
+
+
+def _unregistered(content_dir: Path) -> None:
+    """A catalogue of a language that is not registered is an error, never ignored."""
+    from .locations import unregistered_catalogs
+
+    problems = unregistered_catalogs(content_dir)
+    if problems:
+        raise HandoutsError("\n".join(problems))
 
 
 def _card_spec(spec: str) -> tuple[str, str, int]:
@@ -510,11 +553,12 @@ def _select_drugs(drugs, all_drugs, content_dir) -> list[str] | None:
 
 
 def _check_langs(langs) -> tuple[str, ...]:
-    unknown = [lang for lang in langs if lang not in LANGUAGES]
+    unknown = [lang for lang in langs if lang not in tags()]
     if unknown:
         raise click.BadParameter(
             f"unknown language {', '.join(map(repr, unknown))}; valid "
-            f"languages: {', '.join(LANGUAGES)}",
+            f"languages: {', '.join(tags())} (a content folder adds more: "
+            "`handouts i18n add-language`)",
             param_hint="--lang",
         )
     return tuple(dict.fromkeys(langs))

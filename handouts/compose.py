@@ -17,7 +17,7 @@ from .clinic import ClinicSettings
 from .content import DrugContent
 from .documents import CARD_QR_MM, HANDOUT_QR_MM, PAPERS, Paper
 from .errors import HandoutsError
-from .languages import direction, locale
+from .languages import direction, locale, use_content
 from .localize import Localized, localize
 from .qr import QRCode, make_qr
 from .stocks import STOCKS, Rect, Sheet, Stock, sheet_for
@@ -155,6 +155,8 @@ class FieldMarker:
 
 
 def compose(job: Job, template_dirs: tuple[Path, ...] = ()) -> Composed:
+    # In a worker process, the job is the first word of its content folder.
+    use_content(job.drug.path.parent.parent)
     if job.kind == "card-sheet":
         return _compose_sheet(job, template_dirs)
     localized = localize(job.drug, job.lang, job.allow_fallback, template_dirs)

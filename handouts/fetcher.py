@@ -22,8 +22,11 @@ class RefusedURL(ValueError):
     """Raised for any URL outside the allowed set."""
 
 
+DEFAULT_ALLOWED = (FONTS_DIR, TEMPLATES_DIR)
+
+
 class LockedFetcher(URLFetcher):
-    def __init__(self, allowed_dirs: tuple[Path, ...] = (FONTS_DIR, TEMPLATES_DIR)):
+    def __init__(self, allowed_dirs: tuple[Path, ...] = DEFAULT_ALLOWED):
         super().__init__(allowed_protocols={"file", "data"}, allow_redirects=False)
         self.allowed_dirs = tuple(d.resolve() for d in allowed_dirs)
 

@@ -16,7 +16,12 @@ from functools import cache
 from pathlib import Path
 
 from . import __version__
-from .locations import PACKAGE_DIR, content_catalog_path, find_template_catalog
+from .locations import (
+    CLINIC_REGISTRY,
+    PACKAGE_DIR,
+    content_catalog_path,
+    find_template_catalog,
+)
 
 # Not inputs: the sample content is counted per drug, catalogues per language, and
 # compiled bytecode follows the code it is compiled from.
@@ -141,6 +146,11 @@ def input_hash(job, template_dirs: tuple[Path, ...] = (), shared: str | None = N
         ),
     )
     for drug, lang in job.slots or ((job.drug, job.lang),):
+        content_dir = drug.path.parent.parent
+        # The languages and fonts a content folder adds (languages.toml, fonts/).
+        add("languages", file_digest(content_dir / CLINIC_REGISTRY))
+        if (content_dir / "fonts").is_dir():
+            add("fonts", tree_digest(content_dir / "fonts"))
         add(f"content {drug.id}", file_digest(drug.path))
         if lang != "en":
             add(

@@ -1,10 +1,12 @@
 """The stylesheet's font rules, made from the language registry (languages.toml), so that
-the fonts are declared once: an @font-face for each file of each family, and each
-language's stack as the --text-font custom property that print.css sets text in."""
+the fonts are declared once: each language's stack as the --text-font custom property that
+print.css sets text in, and an @font-face for each font a clinic adds.
 
-from functools import cache
+The bundled fonts need no @font-face: fontconfig is pointed at handouts/fonts/ alone
+(fontlock.py) and finds each family there by its name, collections (.ttc) included.
+"""
 
-from .languages import STYLES, registry
+from .languages import STYLES, Registry
 from .locations import FONTS_DIR
 
 
@@ -16,23 +18,20 @@ def _stack(families: tuple[str, ...]) -> str:
     return ", ".join(map(_quoted, families))
 
 
-@cache
-def font_rules() -> str:
-    reg = registry()
+def font_rules(reg: Registry) -> str:
     rules = []
     for family in reg.families.values():
         for style, file in family.files.items():
+            if file.is_relative_to(FONTS_DIR):
+                continue
             weight, slant = STYLES[style]
             rules.append(
                 f"@font-face {{ font-family: {_quoted(family.name)}; "
                 f"font-weight: {weight}; font-style: {slant}; "
-                f"src: url({(FONTS_DIR / file).as_uri()}); }}"
+                f"src: url({file.as_uri()}); }}"
             )
     # Set on every element with a lang attribute, so that a card sheet can mix languages.
-    rules.append(f":root {{ --text-font: {_stack(reg.languages[reg.source].fonts)}; }}")
-    rules += [
-        f":lang({tag}) {{ --text-font: {_stack(lang.fonts)}; }}"
-        for tag, lang in reg.languages.items()
-    ]
+    rules.append(f":root {{ --text-font: {_stack(reg.stack(reg.source))}; }}")
+    rules += [f":lang({tag}) {{ --text-font: {_stack(reg.stack(tag))}; }}" for tag in reg.languages]
     rules.append("[lang] { font-family: var(--text-font); }")
     return "\n".join(rules) + "\n"

@@ -6,6 +6,7 @@ FONTCONFIG_FILE at a configuration that lists only ``fonts/`` closes that door. 
 happen before WeasyPrint (and with it Pango) is imported, so pdf.py imports this first.
 """
 
+import hashlib
 import os
 import tempfile
 from pathlib import Path
@@ -26,7 +27,9 @@ _CONFIG = """<?xml version="1.0"?>
 def lock_fonts() -> Path:
     cache = Path(tempfile.gettempdir()) / f"handouts-fontconfig-{os.getuid()}"
     cache.mkdir(exist_ok=True)
-    conf = cache / "fonts.conf"
+    # One file for each fonts folder: two installs of handouts (two checkouts, two
+    # virtual environments) must not point each other at their fonts.
+    conf = cache / f"fonts-{hashlib.sha256(str(FONTS_DIR).encode()).hexdigest()[:16]}.conf"
     text = _CONFIG.format(fonts=escape(str(FONTS_DIR)), cache=escape(str(cache)))
     if not conf.exists() or conf.read_text() != text:
         # Several worker processes may start at once: never expose a half-written file.

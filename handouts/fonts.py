@@ -1,43 +1,62 @@
-"""The bundled fonts: which characters they cover and what they are called inside a PDF."""
+"""The fonts: which characters they cover and what they are called inside a PDF."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
-from fontTools.ttLib import TTFont
+from fontTools.ttLib import TTCollection, TTFont
 
-from .languages import LANGUAGES, language, registry
-from .locations import FONTS_DIR
+from .errors import HandoutsError
+from .languages import on_change, registry
+from .locations import FONTS_DIR, display_path
 
-
-def _stack(lang: str) -> tuple[tuple[str, ...], ...]:
-    """The language's families in fallback order, each as its regular and bold files."""
-    families = registry().families
-    return tuple(
-        (families[name].files["regular"], families[name].files["bold"])
-        for name in language(lang).fonts
-    )
-
-
-# Language -> its font stack, from the registry (languages.toml).
-STACKS: dict[str, tuple[tuple[str, ...], ...]] = {lang: _stack(lang) for lang in LANGUAGES}
-
-# Characters that never need a glyph of their own.
+# Characters that never need a glyph of their own: spaces, and the direction marks and
+# isolates that order a line (render_html.py).
 _IGNORED = {0x20, 0x0A, 0x0D, 0x09, 0xA0, 0x200B, 0x2066, 0x2067, 0x2068, 0x2069, 0x200E, 0x200F}
+FONT_SUFFIXES = (".ttf", ".otf", ".ttc")
+
+
+@contextmanager
+def _faces(path: Path) -> Iterator[list[TTFont]]:
+    """The fonts in a file: one, or each of a collection's."""
+    if not path.is_file():
+        raise HandoutsError(
+            f"font file {display_path(path)} is missing; the Noto fonts are fetched at "
+            "set-up: run scripts/setup.sh (or python3 scripts/fetch_fonts.py)"
+        )
+    if path.suffix.lower() == ".ttc":
+        with TTCollection(path, lazy=True) as collection:
+            yield list(collection.fonts)
+    else:
+        with TTFont(path, lazy=True) as font:
+            yield [font]
+
+
+def _family_name(font: TTFont) -> str:
+    names = font["name"]
+    return str(names.getDebugName(16) or names.getDebugName(1))
 
 
 @cache
-def _cmap(relative: str) -> frozenset[int]:
-    with TTFont(FONTS_DIR / relative, lazy=True) as font:
-        return frozenset(font.getBestCmap())
+def _cmap(path: Path, family: str) -> frozenset[int]:
+    """The code points of the face named family in path (a collection holds several)."""
+    with _faces(path) as faces:
+        chosen = next((f for f in faces if _family_name(f) == family), faces[0])
+        return frozenset(chosen.getBestCmap())
+
+
+@cache
+def family_coverage(name: str) -> frozenset[int]:
+    """Code points the family can draw in every weight (headings are bold)."""
+    family = registry().families[name]
+    return _cmap(family.files["regular"], name) & _cmap(family.files["bold"], name)
 
 
 @cache
 def coverage(lang: str) -> frozenset[int]:
-    """Code points the language's stack can draw in every weight."""
-    families = [
-        frozenset.intersection(*(_cmap(face) for face in family)) for family in STACKS[lang]
-    ]
-    return frozenset.union(*families)
+    """Code points the language's stack, with the fallback families, can draw."""
+    return frozenset().union(*(family_coverage(name) for name in registry().stack(lang)))
 
 
 @cache
@@ -51,10 +70,20 @@ def missing_characters(text: str, lang: str) -> list[str]:
 
 @cache
 def bundled_postscript_names() -> frozenset[str]:
-    """PostScript names (name ID 6) of every font file under fonts/."""
-    names = set()
-    for path in sorted(Path(FONTS_DIR).rglob("*")):
-        if path.suffix.lower() in (".ttf", ".otf"):
-            with TTFont(path, lazy=True) as font:
-                names.add(font["name"].getDebugName(6))
+    """PostScript names (name ID 6) of every font a PDF may embed: each file under fonts/
+    (each face of a collection) and each font a clinic's registry names."""
+    paths = {p for p in Path(FONTS_DIR).rglob("*") if p.suffix.lower() in FONT_SUFFIXES}
+    paths.update(f for family in registry().families.values() for f in family.files.values())
+    names: set[str] = set()
+    for path in sorted(paths):
+        with _faces(path) as faces:
+            names.update(str(face["name"].getDebugName(6)) for face in faces)
     return frozenset(names)
+
+
+def _forget() -> None:
+    for derived in (family_coverage, coverage, _drawable, bundled_postscript_names):
+        derived.cache_clear()
+
+
+on_change(_forget)

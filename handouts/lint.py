@@ -15,7 +15,7 @@ import polib
 
 from .catalogs import translatable_strings
 from .content import DrugContent
-from .languages import LANGUAGES, SOURCE_LANGUAGE
+from .languages import SOURCE_LANGUAGE, tags
 from .locations import (
     available_languages,
     content_catalog_path,
@@ -277,7 +277,7 @@ def _content_catalogues(content: DrugContent) -> list[Catalogue]:
 
 
 def _template_catalogues() -> list[Catalogue]:
-    paths = {lang: find_template_catalog(lang) for lang in LANGUAGES if lang != SOURCE_LANGUAGE}
+    paths = {lang: find_template_catalog(lang) for lang in tags() if lang != SOURCE_LANGUAGE}
     return [read_catalogue(lang, path) for lang, path in paths.items() if path.exists()]
 
 

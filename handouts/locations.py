@@ -13,6 +13,7 @@ CONTENT_DIR = PACKAGE_DIR / "samples"
 TEMPLATES_DIR = PACKAGE_DIR / "templates"
 FONTS_DIR = PACKAGE_DIR / "fonts"
 DRUG_FILE = "drug.yaml"
+CLINIC_REGISTRY = "languages.toml"  # the languages and fonts a content folder adds
 CLINIC_VARIABLE = "HANDOUTS_CLINIC"  # environment variable naming a clinic.yaml
 
 
@@ -35,6 +36,9 @@ def discover(content_dir: Path) -> dict[str, Path]:
             "pass --content with a folder that holds <drug>/drug.yaml files"
         )
     found = {p.parent.name: p for p in content_dir.glob(f"*/{DRUG_FILE}")}
+    from .languages import use_content
+
+    use_content(content_dir)  # the languages this folder adds, if any
     return dict(sorted(found.items()))
 
 
@@ -47,20 +51,42 @@ def template_catalog_path(lang: str, root: Path | None = None) -> Path:
 
 
 def find_template_catalog(lang: str, template_dirs: tuple[Path, ...] = ()) -> Path:
-    """The first ``locale/<lang>/LC_MESSAGES/messages.po`` along the template folders.
+    """The first ``locale/<lang>/LC_MESSAGES/messages.po`` along the template folders,
+    then the content folder's (where `i18n add-language` puts a language it adds).
 
     A clinic's override folder can so carry its own (for example reviewed) translations.
     """
-    for folder in template_dirs:
-        path = template_catalog_path(lang, Path(folder) / "locale")
+    from .languages import package_registry, registry
+
+    clinic = registry().clinic_file
+    roots = [Path(folder) / "locale" for folder in template_dirs]
+    roots += [clinic.parent / "locale"] if clinic else []
+    for root in roots:
+        path = template_catalog_path(lang, root)
         if path.exists():
             return path
+    if clinic and lang not in package_registry().languages:
+        return template_catalog_path(lang, clinic.parent / "locale")
     return template_catalog_path(lang)
+
+
+def unregistered_catalogs(content_dir: Path) -> list[str]:
+    """One line for each drug catalogue of a language handouts does not know."""
+    from .languages import tags
+
+    known = set(tags())
+    return [
+        f"{display_path(path)}: {path.stem!r} is not a language handouts knows; add it with "
+        f"`handouts i18n add-language {path.stem} --content {display_path(content_dir)}`, "
+        "or remove the file"
+        for path in sorted(content_dir.glob("*/locale/*.po"))
+        if path.stem not in known
+    ]
 
 
 def available_languages(drug_dir: Path) -> list[str]:
     """English plus every language with a content catalogue for this drug."""
-    from .languages import LANGUAGES, SOURCE_LANGUAGE
+    from .languages import SOURCE_LANGUAGE, tags
 
     found = {p.stem for p in (drug_dir / "locale").glob("*.po")}
-    return [SOURCE_LANGUAGE] + [lang for lang in LANGUAGES if lang in found]
+    return [SOURCE_LANGUAGE] + [lang for lang in tags() if lang in found]

@@ -21,8 +21,9 @@ from weasyprint.text.fonts import FontConfiguration
 from . import engine
 from .compose import Composed
 from .engine import TemplateHTML
-from .fetcher import LockedFetcher
+from .fetcher import DEFAULT_ALLOWED, LockedFetcher
 from .fontcss import font_rules
+from .languages import registry
 from .locations import TEMPLATES_DIR
 from .stocks import MM_PER_PT
 
@@ -35,8 +36,8 @@ engine.set_deflate_level(ZLIB_LEVEL)
 
 
 def print_stylesheet() -> str:
-    """print.css, after the font rules made from the language registry."""
-    return font_rules() + STYLESHEET.read_text(encoding="utf-8")
+    """print.css, after the font rules made from the language registry in use."""
+    return font_rules(registry()) + STYLESHEET.read_text(encoding="utf-8")
 
 
 class WeasyPrintWarnings(logging.Handler):
@@ -56,16 +57,28 @@ class WeasyPrintWarnings(logging.Handler):
 
 class Renderer:
     def __init__(self):
-        self.fetcher = LockedFetcher()
         self.fonts = FontConfiguration()
-        self.stylesheet = CSS(
-            string=print_stylesheet(),
-            base_url=STYLESHEET.as_uri(),
-            url_fetcher=self.fetcher,
-            font_config=self.fonts,
-        )
+        self._stylesheets: dict[object, CSS] = {}
         self._page_css: dict[str, CSS] = {}
+        self.fetcher = LockedFetcher()
         self.html_defaults = CSS(filename=HTML_DEFAULTS, url_fetcher=self.fetcher)
+
+    @property
+    def stylesheet(self) -> CSS:
+        """print.css with the font rules of the registry in use: a content folder's own
+        languages and fonts add rules, so there is one stylesheet for each registry."""
+        reg = registry()
+        if reg not in self._stylesheets:
+            # A clinic's font files are read through the fetcher: allow their folder.
+            folders = {f.parent for fam in reg.families.values() for f in fam.files.values()}
+            self.fetcher = LockedFetcher((*DEFAULT_ALLOWED, *sorted(folders)))
+            self._stylesheets[reg] = CSS(
+                string=print_stylesheet(),
+                base_url=STYLESHEET.as_uri(),
+                url_fetcher=self.fetcher,
+                font_config=self.fonts,
+            )
+        return self._stylesheets[reg]
 
     def close(self) -> None:
         """Delete WeasyPrint's copies of the bundled fonts (a temporary folder of a few MB).

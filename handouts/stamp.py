@@ -28,6 +28,7 @@ from markupsafe import escape
 from . import engine
 from .compose import Unplaceable
 from .render_html import isolated
+from .verify import font_dictionaries
 
 PX_TO_PT = 0.75
 SLACK_PX = 0.01
@@ -327,7 +328,7 @@ def _rename_subsets(pdf: pikepdf.Pdf) -> None:
     subset would share its name with the kept document's, and a printer that keeps fonts
     by name could print one's glyphs with the other's codes. The tag becomes the subset's
     own digest, for every font embedded (TrueType, CFF or Type 1) on any page or form."""
-    for font in _fonts(pdf):
+    for font in font_dictionaries(pdf):
         for member in [font, *font.get("/DescendantFonts", [])]:
             descriptor = member.get("/FontDescriptor")
             programs = (
@@ -342,31 +343,6 @@ def _rename_subsets(pdf: pikepdf.Pdf) -> None:
             subset, plus, font_name = str(descriptor.FontName)[1:].partition("+")
             name = pikepdf.Name(f"/{tag}+{font_name if plus else subset}")
             descriptor.FontName = member.BaseFont = font.BaseFont = name
-
-
-def _fonts(pdf: pikepdf.Pdf):
-    """Each distinct font dictionary of every page, and of the forms they draw, once."""
-    seen: set[tuple[int, int]] = set()
-    pending = [page.obj.get("/Resources") for page in pdf.pages]
-    while pending:
-        resources = pending.pop()
-        if not isinstance(resources, pikepdf.Dictionary):
-            continue
-        for font in resources.get("/Font", {}).values():
-            if _first_time(font, seen):
-                yield font
-        for xobject in resources.get("/XObject", {}).values():
-            if xobject.get("/Subtype") == pikepdf.Name.Form and _first_time(xobject, seen):
-                pending.append(xobject.get("/Resources"))
-
-
-def _first_time(obj, seen: set) -> bool:
-    if not obj.is_indirect:  # written where it is used, so met only there
-        return True
-    if obj.objgen in seen:
-        return False
-    seen.add(obj.objgen)
-    return True
 
 
 def _place_elements(pdf: pikepdf.Pdf, page: pikepdf.Page) -> dict[str, tuple[int, pikepdf.Object]]:

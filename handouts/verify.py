@@ -9,6 +9,7 @@ import io
 from html.parser import HTMLParser
 
 import pikepdf
+from fontTools import unicodedata
 from fontTools.ttLib import TTFont
 
 from .compose import Composed
@@ -39,28 +40,46 @@ def check_glyphs(parts: list[tuple[Composed, str]]) -> None:
     """Every character of the content and of the template text must be in the fonts.
 
     Each part (a document, or one card of a sheet) is checked against the fonts of its
-    own language, the content field by field so that the error can name the field.
+    own language, the content field by field so that the error can name the fields. The
+    characters are reported by script: a language whose script no font has gives one
+    line, not one per character.
     """
     problems = []
     for composed, html in parts:
         lang, name = composed.job.lang, composed.job.name
         personal = composed.job.personal.fields() if composed.job.personal else {}
         found = _personal_problems(composed.job, personal)
+        missing: dict[str, list[str]] = {}
         for path, text in _strings(composed.localized.drug.model_dump(mode="json")):
             for ch in missing_characters(text, lang):
-                found.append(
-                    f"{name}: {format_path(path)}: character U+{ord(ch):04X} ({ch}) "
-                    f"is not in the bundled fonts for {lang!r}"
-                )
-        if not found:
+                missing.setdefault(ch, []).append(format_path(path))
+        if not missing and not found:
             for ch in missing_characters(_visible_text(html), lang):
                 # (personal values passed above; what is left is template text)
-                found.append(
-                    f"{name}: template text: character U+{ord(ch):04X} ({ch}) is "
-                    f"not in the bundled fonts for {lang!r}"
-                )
+                missing.setdefault(ch, []).append("template text")
+        found += [f"{name}: {line}" for line in describe_missing(missing)]
         problems += [p for p in found if p not in problems]
     _raise(problems)
+
+
+def describe_missing(missing: dict[str, list[str]]) -> list[str]:
+    """One line per script: its characters that no font has, and the fields they are in."""
+    by_script: dict[str, list[str]] = {}
+    for ch in sorted(missing):
+        by_script.setdefault(unicodedata.script(ch), []).append(ch)
+    lines = []
+    for script, chars in by_script.items():
+        fields = list(dict.fromkeys(f for ch in chars for f in missing[ch]))
+        where = ", ".join(fields[:3]) + (f" and {len(fields) - 3} more" if len(fields) > 3 else "")
+        if len(chars) <= 3:
+            what = ", ".join(f"U+{ord(ch):04X} ({ch})" for ch in chars)
+        else:
+            what = f"{len(chars)} characters, U+{ord(chars[0]):04X}-U+{ord(chars[-1]):04X}"
+        # Symbols and marks belong to no one script (Common, Inherited): no name for them.
+        named = "" if script in ("Zyyy", "Zinh", "Zzzz") else script
+        of = f"the {unicodedata.script_name(script)} script ({script}) " if named else ""
+        lines.append(f"{where}: no bundled font has {of}characters {what}")
+    return lines
 
 
 def check_personal(jobs: list, values: dict[str, str]) -> None:
@@ -73,22 +92,20 @@ def check_personal(jobs: list, values: dict[str, str]) -> None:
 
 
 def _personal_problems(job, values: dict[str, str]) -> list[str]:
-    found = []
-    for key, text in values.items():
-        # Name the field and the character, never the value: it is patient data.
-        for ch in missing_characters(text, job.lang):
-            found.append(
-                f"{job.name}: personalization.{key}: character U+{ord(ch):04X} is "
-                f"not in the bundled fonts for {job.lang!r}"
-            )
-    return found
+    # Name the field only, never the value nor its characters: they are patient data.
+    return [
+        f"{job.name}: personalization.{key}: has a character that no bundled font can print"
+        for key, text in values.items()
+        if missing_characters(text, job.lang)
+    ]
 
 
 def _raise(problems: list[str]) -> None:
     if problems:
         raise RenderError(
-            "\n".join(problems) + "\nReplace the character, or add a font "
-            "that has it to handouts/fonts/ and to the language's fonts in handouts/languages.toml"
+            "\n".join(problems) + "\nReplace the characters, or add a font that has them: "
+            "put its files in the content folder and name the family in the content "
+            "folder's languages.toml (README: Adding a language)"
         )
 
 
@@ -203,23 +220,46 @@ def _postscript_name(program: bytes) -> str:
 
 
 def _embedded_fonts(document: pikepdf.Pdf):
-    """(font name, embedded program or None) for each distinct font of every page."""
+    """(font name, embedded program or None) for each distinct font of every page and
+    every form a page draws (a patient's details are drawn in as a form, stamp.py)."""
     seen: set[str] = set()
-    for page in document.pages:
-        resources = page.obj.get("/Resources") or pikepdf.Dictionary()
-        fonts = resources.get("/Font") or pikepdf.Dictionary()
-        for font in fonts.values():
-            descendants = font.get("/DescendantFonts")
-            descriptor = (descendants[0] if descendants else font).get("/FontDescriptor")
-            if descriptor is None:
-                yield str(font.get("/BaseFont")), None
-                continue
-            name = str(descriptor.FontName)
-            if name in seen:
-                continue
-            seen.add(name)
-            stream = descriptor.get("/FontFile2") or descriptor.get("/FontFile3")
-            yield name, stream.read_bytes() if stream is not None else None
+    for font in font_dictionaries(document):
+        descendants = font.get("/DescendantFonts")
+        descriptor = (descendants[0] if descendants else font).get("/FontDescriptor")
+        if descriptor is None:
+            yield str(font.get("/BaseFont")), None
+            continue
+        name = str(descriptor.FontName)
+        if name in seen:
+            continue
+        seen.add(name)
+        stream = descriptor.get("/FontFile2") or descriptor.get("/FontFile3")
+        yield name, stream.read_bytes() if stream is not None else None
+
+
+def font_dictionaries(pdf: pikepdf.Pdf):
+    """Each distinct font dictionary of every page, and of the forms they draw, once."""
+    seen: set[tuple[int, int]] = set()
+    pending = [page.obj.get("/Resources") for page in pdf.pages]
+    while pending:
+        resources = pending.pop()
+        if not isinstance(resources, pikepdf.Dictionary):
+            continue
+        for font in resources.get("/Font", {}).values():
+            if _first_time(font, seen):
+                yield font
+        for xobject in resources.get("/XObject", {}).values():
+            if xobject.get("/Subtype") == pikepdf.Name.Form and _first_time(xobject, seen):
+                pending.append(xobject.get("/Resources"))
+
+
+def _first_time(obj, seen: set) -> bool:
+    if not obj.is_indirect:  # written where it is used, so met only there
+        return True
+    if obj.objgen in seen:
+        return False
+    seen.add(obj.objgen)
+    return True
 
 
 def _check_cards(name: str, document, safe_mm: float) -> None:

@@ -19,7 +19,7 @@ from handouts.batch import STOPPED, InlineExecutor, _groups, make_executor, run_
 from handouts.catalogs import available_languages
 from handouts.compose import Job, Personal
 from handouts.documents import KINDS
-from handouts.fonts import STACKS
+from handouts.languages import LANGUAGES, language
 from handouts.locations import CONTENT_DIR
 
 from .conftest import FIXTURES, REPOSITORY, edit_field, run_cli
@@ -45,13 +45,13 @@ def test_one_broken_drug_fails_alone(content, tmp_path):
     # testdrug's English has a character no bundled font has: all its documents fail.
     shutil.copytree(FIXTURES / "valid" / "testdrug", content / "testdrug")
     path = content / "testdrug" / "drug.yaml"
-    path.write_text(path.read_text().replace("Pretend rash", "Pretend rash ☃"))
+    path.write_text(path.read_text().replace("Pretend rash", "Pretend rash \U0001f9a0"))
     out = tmp_path / "out"
     result = run_cli(
         "build", "--all", "--lang", "en", "--jobs", "2", "--content", content, "--out", out
     )
     assert result.returncode == 1
-    assert "FAILED testdrug/en/handout:" in result.stderr and "U+2603" in result.stderr
+    assert "FAILED testdrug/en/handout:" in result.stderr and "U+1F9A0" in result.stderr
     assert "FAILED testdrug/en/card:" in result.stderr
     assert "6 documents: 4 built, 0 unchanged, 2 failed" in result.stdout
     assert _pdfs_on_disk(out) == {
@@ -331,7 +331,8 @@ def test_every_document_is_handed_out_once_slow_groups_first(drugs):
     assert all(len({job.lang for job, _, _ in group}) == 1 for group in groups)
     first = groups[0][0][0]
     assert first.kind == "handout"
-    assert len(STACKS[first.lang]) == max(len(STACKS[job.lang]) for job, _, _ in jobs)
+    own = {lang: len(language(lang).fonts) for lang in LANGUAGES}
+    assert own[first.lang] == max(own[job.lang] for job, _, _ in jobs)
     # The tail is single documents, handouts before cards, so no worker idles at the end.
     tail = [group for group in groups if len(group) == 1]
     assert len(tail) >= len(jobs) // 8

@@ -11,6 +11,7 @@ from weasyprint.formatting_structure import boxes
 
 from handouts import engine, stamp
 from handouts.compose import PLACE_IMAGE
+from handouts.locations import FONTS_DIR
 from handouts.pdf import ZLIB_LEVEL, Renderer
 
 
@@ -56,7 +57,15 @@ def test_template_html_gives_weasyprint_its_own_html_stylesheet():
 
 
 def test_font_tempdir_is_where_font_face_copies_go_and_close_removes_it():
-    renderer = Renderer()  # print.css declares the bundled fonts' @font-face
+    # A clinic's font is declared by @font-face (fontcss.py): WeasyPrint copies it.
+    renderer = Renderer()
+    assert engine.font_tempdir(renderer.fonts) is None
+    font = FONTS_DIR / "atkinson-hyperlegible-next" / "AtkinsonHyperlegibleNext-Regular.ttf"
+    weasyprint.CSS(
+        string=f"@font-face {{ font-family: Clinic; src: url({font.as_uri()}); }}",
+        font_config=renderer.fonts,
+        url_fetcher=renderer.fetcher,
+    )
     folder = engine.font_tempdir(renderer.fonts)
     assert folder.is_dir() and any(folder.iterdir())
     assert engine.font_tempdir(weasyprint.text.fonts.FontConfiguration()) is None

@@ -7,9 +7,9 @@ import pytest
 
 from handouts.errors import HandoutsError
 from handouts.fontcss import font_rules
-from handouts.fonts import STACKS
+from handouts.fonts import coverage, family_coverage
 from handouts.languages import LANGUAGES, direction, load_registry, registry
-from handouts.locations import FONTS_DIR, TEMPLATES_DIR
+from handouts.locations import TEMPLATES_DIR
 from handouts.pdf import print_stylesheet
 
 
@@ -18,21 +18,21 @@ def test_the_stylesheet_declares_fonts_only_through_the_registry():
     assert "@font-face {" not in css and ":lang(" not in css
     for family in registry().families:
         assert family not in css
-    assert print_stylesheet().startswith(font_rules())
+    assert print_stylesheet().startswith(font_rules(registry()))
 
 
 def test_each_language_stack_in_the_stylesheet_is_the_one_the_glyph_check_uses():
-    rules = dict(re.findall(r":lang\(([\w-]+)\) \{ --text-font: ([^;]+); \}", font_rules()))
+    reg = registry()
+    rules = dict(re.findall(r":lang\(([\w-]+)\) \{ --text-font: ([^;]+); \}", font_rules(reg)))
     assert list(rules) == list(LANGUAGES)
-    families = registry().families
     for lang in LANGUAGES:
         names = [name.strip('"') for name in rules[lang].split(", ")]
-        assert (
-            tuple((families[n].files["regular"], families[n].files["bold"]) for n in names)
-            == STACKS[lang]
-        )
-    faces = re.findall(r"src: url\(file://([^)]+)\)", font_rules())
-    assert faces and all(path.startswith(str(FONTS_DIR)) for path in faces)
+        # The language's own families first, then every fallback family.
+        assert names[: len(reg.languages[lang].fonts)] == list(reg.languages[lang].fonts)
+        assert set(names) == set(reg.languages[lang].fonts) | set(reg.fallback)
+        assert coverage(lang) == frozenset().union(*map(family_coverage, names))
+    # The bundled fonts are found by fontconfig in handouts/fonts/, not by @font-face.
+    assert "@font-face" not in font_rules(reg)
     assert direction("ar") == "rtl" and direction("ja") == "ltr"
 
 

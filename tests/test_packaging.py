@@ -89,7 +89,7 @@ def test_wheel_holds_templates_fonts_registry_and_samples(installed):
         "handouts/templates/print.css",
         "handouts/templates/web/templates/index.html",
         "handouts/templates/locale/es/LC_MESSAGES/messages.po",
-        "handouts/fonts/noto/NotoSansCJKsc-Regular.otf",
+        "handouts/fonts/noto/NotoSansCJK-Regular.ttc",
         "handouts/languages.toml",
         "handouts/samples/blinatumomab/drug.yaml",
         "handouts/samples/blinatumomab/locale/es.po",

@@ -1,0 +1,133 @@
+"""A clinic adds a language that is not among handouts' own with one command, translates
+its catalogues, and builds: right to left where the language is (Hebrew), in its own
+script's font (Amharic), and without any change to the package."""
+
+import re
+import shutil
+import tomllib
+
+import polib
+import pytest
+
+from handouts.fingerprint import tree_digest
+from handouts.languages import LANGUAGES, use_content
+from handouts.locations import CONTENT_DIR, PACKAGE_DIR
+from handouts.verify import embedded_font_names
+
+from .conftest import pdf_text, run_cli
+from .test_translations import _char_boxes, _visual_lines
+
+# Words to stand in for a translator's: enough to set each language in its own script.
+WORDS = {"he": "מידע חשוב למטופל", "am": "ለታካሚው አስፈላጊ መረጃ"}
+PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
+
+
+def _translate(path, lang: str) -> int:
+    """Fill every entry of a PO file as a translator would, keeping its placeholders."""
+    po = polib.pofile(str(path))
+    for entry in po:
+        entry.msgstr = " ".join([WORDS[lang], *PLACEHOLDER.findall(entry.msgid)])
+    po.save()
+    return len(po)
+
+
+@pytest.fixture(scope="module")
+def clinic(tmp_path_factory):
+    """A content folder of the clinic's own, with Hebrew and Amharic added and
+    translated; handouts' package must not change meanwhile."""
+    before = tree_digest(PACKAGE_DIR, {"__pycache__"})
+    content = tmp_path_factory.mktemp("clinic") / "content"
+    shutil.copytree(CONTENT_DIR / "blinatumomab", content / "blinatumomab")
+    for po in (content / "blinatumomab" / "locale").glob("*.po"):
+        po.unlink()
+    outputs = {}
+    for lang in WORDS:
+        result = run_cli("i18n", "add-language", lang, "--content", content)
+        assert result.returncode == 0, result.stderr
+        outputs[lang] = result.stdout
+        written = [line.strip() for line in result.stdout.splitlines()[1:-1]]
+        for path in written[1:]:
+            assert _translate(path, lang) > 10
+    out = content.parent / "dist"
+    built = run_cli("build", "blinatumomab", "--content", content, "--out", out)
+    assert built.returncode == 0, built.stderr
+    yield content, out, outputs
+    use_content(None)
+    assert tree_digest(PACKAGE_DIR, {"__pycache__"}) == before, "the package changed"
+
+
+def test_the_command_registers_the_language_from_cldr(clinic):
+    content, _, outputs = clinic
+    registry = tomllib.loads((content / "languages.toml").read_text())["languages"]
+    assert "he" not in LANGUAGES and "am" not in LANGUAGES
+    assert registry["he"]["direction"] == "rtl" and registry["he"]["script"] == "Hebr"
+    assert registry["he"]["fonts"][0] == "Noto Sans Hebrew"
+    assert registry["am"]["direction"] == "ltr" and registry["am"]["script"] == "Ethi"
+    assert registry["am"]["fonts"][0] == "Noto Sans Ethiopic"
+    # It names every file it wrote: the registry, the template and drug catalogues.
+    assert "added he (עברית): Hebr script, right to left" in outputs["he"]
+    for path in ("languages.toml", "locale/he/LC_MESSAGES/messages.po", "locale/he.po"):
+        assert path in outputs["he"]
+
+
+def test_the_added_languages_are_listed_and_built(clinic):
+    content, out, _ = clinic
+    listed = run_cli("list", "--content", content)
+    assert "he (עברית)" in listed.stdout and "am (አማርኛ)" in listed.stdout
+    for lang, font in (("he", "NotoSansHebrew"), ("am", "NotoSansEthiopic")):
+        for kind in ("handout", "card"):
+            pdf = (out / "blinatumomab" / lang / f"{kind}.pdf").read_bytes()
+            assert any(name.startswith(font) for name in embedded_font_names(pdf))
+            assert pdf_text(pdf).count(WORDS[lang].split()[0]) > 3
+
+
+def test_the_added_right_to_left_language_reads_right_to_left(clinic):
+    content, out, _ = clinic
+    handout = (out / "blinatumomab" / "he" / "handout.pdf").read_bytes()
+    chars, width = _char_boxes(handout)
+    hebrew = [box for c, box, _ in chars if "\u05d0" <= c <= "\u05ea"]
+    # Lines start at the right margin (0.75 in), not the left.
+    assert max(right for _, _, right, _ in hebrew) > width - 0.75 * 72 - 4
+    # The web address, a left-to-right run in a right-to-left line, reads left to right
+    # with its slash at its own end, on the handout and the card.
+    url = "https://www.blincyto.com/"
+    for kind in ("handout", "card"):
+        pdf = (out / "blinatumomab" / "he" / f"{kind}.pdf").read_bytes()
+        printed = [line for line in _visual_lines(pdf) if "blincyto.com" in line]
+        assert printed and all(url in line for line in printed), (kind, printed)
+
+
+def test_a_catalogue_of_an_unknown_language_is_an_error(clinic, tmp_path):
+    content, _, _ = clinic
+    other = tmp_path / "content"
+    shutil.copytree(content, other)
+    (other / "languages.toml").unlink()
+    for command in (["check"], ["build", "--all", "--out", tmp_path / "out"]):
+        result = run_cli(*command, "--content", other)
+        assert result.returncode == 1
+        assert "blinatumomab/locale/he.po: 'he' is not a language handouts knows" in result.stderr
+        assert "handouts i18n add-language he --content" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_script_without_a_font_is_one_clear_error(tmp_path):
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR / "blinatumomab", content / "blinatumomab")
+    result = run_cli("i18n", "add-language", "bo", "--content", content)  # Tibetan
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert "no installed font has the Tibetan script (Tibt): characters U+0F" in lines[0]
+    assert "fonts/ in the content folder" in lines[0]
+    assert not (content / "languages.toml").exists()
+
+
+def test_an_unknown_tag_or_a_known_language_is_refused(tmp_path):
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR / "blinatumomab", content / "blinatumomab")
+    unknown = run_cli("i18n", "add-language", "xx-nope", "--content", content)
+    assert unknown.returncode == 1 and "not a language CLDR knows" in unknown.stderr
+    known = run_cli("i18n", "add-language", "ar", "--content", content)
+    assert known.returncode == 1 and "'ar' is already a language" in known.stderr
+    package = run_cli("i18n", "add-language", "he", "--content", CONTENT_DIR)
+    assert package.returncode == 1 and "content folder of your own" in package.stderr
