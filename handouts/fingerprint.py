@@ -18,6 +18,7 @@ from pathlib import Path
 from . import __version__
 from .locations import (
     CLINIC_REGISTRY,
+    FONTS_DIR,
     PACKAGE_DIR,
     content_catalog_path,
     find_template_catalog,
@@ -40,9 +41,14 @@ def file_digest(path: Path) -> str:
     return _file_digest(path, stat.st_mtime_ns, stat.st_size)
 
 
-def tree_digest(folder: Path, skip: frozenset[str] | set[str] = frozenset()) -> str:
+def tree_digest(
+    folder: Path,
+    skip: frozenset[str] | set[str] = frozenset(),
+    pinned: frozenset[Path] = frozenset(),
+) -> str:
     """Every file under folder, by relative path and content; folders named in skip are
-    left out wherever they are."""
+    left out wherever they are. A pinned file counts by its size and modification time:
+    its content is vouched for by the digest it was fetched against, itself an input."""
     digest = hashlib.sha256()
     for path in sorted(
         p
@@ -51,8 +57,21 @@ def tree_digest(folder: Path, skip: frozenset[str] | set[str] = frozenset()) -> 
         and not skip.intersection(p.relative_to(folder).parts[:-1])
         and p.suffix != ".pyc"
     ):
-        digest.update(f"{path.relative_to(folder)}\0{file_digest(path)}\n".encode())
+        if path in pinned:
+            stat = path.stat()
+            mark = f"pinned {stat.st_size} {stat.st_mtime_ns}"
+        else:
+            mark = file_digest(path)
+        digest.update(f"{path.relative_to(folder)}\0{mark}\n".encode())
     return digest.hexdigest()
+
+
+def _fetched_fonts() -> frozenset[Path]:
+    """The fonts scripts/fetch_fonts.py put in fonts/noto/, checked there against the pins
+    of fonts/sources.toml (46 MB: reading them would double a no-change build's time)."""
+    return frozenset(
+        p for p in (FONTS_DIR / "noto").glob("*") if p.suffix.lower() in (".ttf", ".ttc")
+    )
 
 
 def _native_version(soname: str, function: str, restype) -> str:
@@ -108,7 +127,7 @@ def _software() -> str:
             f"python {sys.version}",
             *installed_distributions(),
             *(f"{k} {v}" for k, v in native_versions().items()),
-            f"handouts {__version__} {tree_digest(PACKAGE_DIR, _PACKAGE_SKIP)}",
+            f"handouts {__version__} {tree_digest(PACKAGE_DIR, _PACKAGE_SKIP, _fetched_fonts())}",
         ]
     )
 

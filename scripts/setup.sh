@@ -37,6 +37,10 @@ if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
   exit 1
 fi
 
+# The Noto fonts for every script, from Debian's archive, checked against their pins
+# (handouts/fonts/sources.toml); downloaded once, then kept in ~/.cache/handouts.
+"$python" scripts/fetch_fonts.py
+
 if [ ! -x .venv/bin/python ]; then
   "$python" -m venv .venv
 fi
