@@ -22,11 +22,11 @@ WORDS = {"he": "מידע חשוב למטופל", "am": "ለታካሚው አስ�
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
 
 
-def _translate(path, lang: str) -> int:
+def _translate(path, words: str) -> int:
     """Fill every entry of a PO file as a translator would, keeping its placeholders."""
     po = polib.pofile(str(path))
     for entry in po:
-        entry.msgstr = " ".join([WORDS[lang], *PLACEHOLDER.findall(entry.msgid)])
+        entry.msgstr = " ".join([words, *PLACEHOLDER.findall(entry.msgid)])
     po.save()
     return len(po)
 
@@ -47,7 +47,7 @@ def clinic(tmp_path_factory):
         outputs[lang] = result.stdout
         written = [line.strip() for line in result.stdout.splitlines()[1:-1]]
         for path in written[1:]:
-            assert _translate(path, lang) > 10
+            assert _translate(path, WORDS[lang]) > 10
     out = content.parent / "dist"
     built = run_cli("build", "blinatumomab", "--content", content, "--out", out)
     assert built.returncode == 0, built.stderr
@@ -131,3 +131,58 @@ def test_an_unknown_tag_or_a_known_language_is_refused(tmp_path):
     assert known.returncode == 1 and "'ar' is already a language" in known.stderr
     package = run_cli("i18n", "add-language", "he", "--content", CONTENT_DIR)
     assert package.returncode == 1 and "content folder of your own" in package.stderr
+
+
+def _yi_font(path, family: str, weight: int) -> None:
+    """A small font of the Yi syllables (U+A000-U+A48C), one square a letter, plus a
+    space: a script no bundled font has, as a clinic's own font would bring it."""
+    from fontTools.fontBuilder import FontBuilder
+    from fontTools.pens.ttGlyphPen import TTGlyphPen
+
+    letters = {0x20: "space", **{code: f"yi{code:04X}" for code in range(0xA000, 0xA48D)}}
+    builder = FontBuilder(1000, isTTF=True)
+    builder.setupGlyphOrder([".notdef", *letters.values()])
+    builder.setupCharacterMap(letters)
+    pen = TTGlyphPen(None)
+    for x, y in ((100, 0), (100, 700), (600, 700), (600, 0)):
+        (pen.moveTo if x == 100 and y == 0 else pen.lineTo)((x, y))
+    pen.closePath()
+    square, empty = pen.glyph(), TTGlyphPen(None).glyph()
+    builder.setupGlyf(
+        {".notdef": square, "space": empty, **dict.fromkeys(letters.values(), square)}
+    )
+    builder.setupHorizontalMetrics({name: (700, 100) for name in builder.font.getGlyphOrder()})
+    builder.setupHorizontalHeader(ascent=900, descent=-200)
+    style = "Bold" if weight == 700 else "Regular"
+    builder.setupNameTable(
+        {"familyName": family, "styleName": style, "psName": f"ClinicYi-{style}"}
+    )
+    builder.setupOS2(usWeightClass=weight, sTypoAscender=900, sTypoDescender=-200)
+    builder.setupPost()
+    builder.save(path)
+
+
+def test_a_clinic_font_brings_a_script_and_is_embedded(tmp_path):
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR / "blinatumomab", content / "blinatumomab")
+    for po in (content / "blinatumomab" / "locale").glob("*.po"):
+        po.unlink()
+    (content / "fonts").mkdir()
+    for weight, style in ((400, "Regular"), (700, "Bold")):
+        _yi_font(content / "fonts" / f"ClinicYi-{style}.ttf", "Clinic Yi", weight)
+    (content / "languages.toml").write_text(
+        '[families."Clinic Yi"]\nregular = "fonts/ClinicYi-Regular.ttf"\n'
+        'bold = "fonts/ClinicYi-Bold.ttf"\n'
+    )
+    added = run_cli("i18n", "add-language", "ii", "--content", content)
+    assert added.returncode == 0, added.stderr
+    assert "fonts Clinic Yi, Atkinson Hyperlegible Next" in added.stdout
+    for line in added.stdout.splitlines()[2:-1]:
+        _translate(line.strip(), "ꆈꌠ ꉙ ꑍꆪ")
+    out = tmp_path / "out"
+    built = run_cli("build", "blinatumomab", "--lang", "ii", "--content", content, "--out", out)
+    assert built.returncode == 0, built.stderr
+    for kind in ("handout", "card"):
+        pdf = (out / "blinatumomab" / "ii" / f"{kind}.pdf").read_bytes()
+        assert {"ClinicYi-Regular", "ClinicYi-Bold"} <= embedded_font_names(pdf)
+        assert "ꆈꌠ" in pdf_text(pdf)
