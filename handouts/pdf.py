@@ -83,21 +83,34 @@ class Renderer:
             self._page_css[css] = CSS(string=css, font_config=self.fonts)
         return self._page_css[css]
 
-    def layout(self, composed: Composed, html: str):
-        """Lay out the document; returns the WeasyPrint Document and any warnings."""
-        return self._render(html, [self.stylesheet, self._geometry(composed)], _options(composed))
+    def layout(self, composed: Composed, html: str, fetcher: LockedFetcher | None = None):
+        """Lay out the document; returns the WeasyPrint Document and any warnings.
+
+        fetcher: what the document may load, when a clinic's templates add folders to the
+        bundled ones (the stylesheets, parsed once, load bundled files only)."""
+        return self._render(
+            html, [self.stylesheet, self._geometry(composed)], _options(composed), fetcher
+        )
 
     def layout_overlay(self, html: str):
         """Lay out stamp.py's overlay: inline styles only, in the fonts print.css declared."""
         return self._render(html, [], {})
 
-    def _render(self, html: str, stylesheets: list[CSS], options: dict):
+    def _render(
+        self,
+        html: str,
+        stylesheets: list[CSS],
+        options: dict,
+        fetcher: LockedFetcher | None = None,
+    ):
         catcher = WeasyPrintWarnings()
         logger = logging.getLogger("weasyprint")
         logger.addHandler(catcher)
         try:
             source = TemplateHTML(
-                string=html, base_url=TEMPLATES_DIR.as_uri() + "/", url_fetcher=self.fetcher
+                string=html,
+                base_url=TEMPLATES_DIR.as_uri() + "/",
+                url_fetcher=fetcher or self.fetcher,
             )
             source.defaults = self.html_defaults
             document = source.render(stylesheets=stylesheets, font_config=self.fonts, **options)
