@@ -119,7 +119,10 @@ def _template_folder(folder: Path, name: str) -> tuple[Path | None, str]:
         return path, ""
     if path.exists():
         return None, f"{name!r} is a file; name the folder that holds your templates"
-    return None, f"folder {name!r} not found beside the settings file ({display_path(path)})"
+    return None, (
+        f"folder {display_path(path)} not found; give the templates folder's path "
+        "relative to this file"
+    )
 
 
 def _read_logo(folder: Path, name: str) -> tuple[str | None, str]:
