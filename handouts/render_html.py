@@ -12,7 +12,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup, escape
 
-from .compose import Composed
+from .compose import Composed, Unplaceable
 from .errors import RenderError
 from .locations import TEMPLATES_DIR, display_path
 from .template_strings import TemplateTranslation
@@ -132,39 +132,53 @@ def render_html(environments: Environments, composed: Composed) -> tuple[str, li
     A card sheet is assembled from card sides rendered one by one, each in its own
     language; the parts let the glyph check judge each against its own fonts.
 
-    A mistake in a template (a clinic's, most likely) is a RenderError naming its file and
-    line.
+    A mistake in a template is a RenderError naming its file and line: any Jinja error,
+    and any other error raised by a line of a clinic's template (a bundled template's
+    would be a bug, and is reported as one).
     """
     try:
         return _render(environments, composed)
-    except jinja2.TemplateError as error:
-        where = template_error(error, environments.template_dirs)
-        raise RenderError(f"{composed.job.name}: {where}") from None
+    except Unplaceable:
+        raise  # not a mistake: the pipeline lays the document out whole (stamp.py)
+    except Exception as error:
+        folders = environments.template_dirs
+        if not isinstance(error, jinja2.TemplateError) and not _frames(error, folders):
+            raise
+        # Another error's text may quote a value, a patient's detail among them.
+        quote = composed.job.personal is None
+        raise RenderError(f"{composed.job.name}: {template_error(error, folders, quote)}") from None
 
 
-def template_error(error: jinja2.TemplateError, template_dirs: tuple[Path, ...]) -> str:
+def template_error(error: Exception, template_dirs: tuple[Path, ...], quote: bool = True) -> str:
     """``file:line: what is wrong`` for an error in a template: a syntax error knows its
     place; an error while filling a template (an undefined name) is placed by the last
     frame of the traceback in a template file, as Jinja rewrites the frames to the
-    templates' own lines."""
+    templates' own lines. quote: give the text of an error that is not Jinja's."""
     line: int | None
     if isinstance(error, jinja2.TemplateSyntaxError):
         filename, line, what = error.filename, error.lineno, "syntax error"
     else:
-        folders = [*template_dirs, TEMPLATES_DIR]
-        frames = [
-            frame
-            for frame in traceback.extract_tb(error.__traceback__)
-            if any(Path(frame.filename).is_relative_to(folder) for folder in folders)
-        ]
+        frames = _frames(error, (*template_dirs, TEMPLATES_DIR))
         filename, line = (frames[-1].filename, frames[-1].lineno) if frames else (None, None)
         what = "error"
-    message = error.message or type(error).__name__
     if isinstance(error, jinja2.TemplateNotFound):
         message = f"template {error.name!r} not found in the template folders"
+    elif isinstance(error, jinja2.TemplateError):
+        message = error.message or type(error).__name__
+    else:
+        message = f"{type(error).__name__}: {error}" if quote else type(error).__name__
     if filename is None:
         return f"template {what}: {message}"
     return f"{display_path(Path(filename))}:{line}: template {what}: {message}"
+
+
+def _frames(error: Exception, folders: tuple[Path, ...]) -> list[traceback.FrameSummary]:
+    """The traceback's frames in templates of these folders."""
+    return [
+        frame
+        for frame in traceback.extract_tb(error.__traceback__)
+        if any(Path(frame.filename).is_relative_to(folder) for folder in folders)
+    ]
 
 
 def _render(environments: Environments, composed: Composed) -> tuple[str, list]:

@@ -210,21 +210,27 @@ def test_a_clinic_template_loads_its_own_image_and_stylesheet(tmp_path, blinatum
     assert (7, 3) in sizes
 
 
-def test_a_character_outside_the_fonts_in_a_clinic_template_stops_the_build(
-    tmp_path, blinatumomab
-):
+def test_a_character_outside_the_fonts_in_a_clinic_template_stops_the_build(tmp_path, blinatumomab):
     templates = handout_folder(tmp_path / "templates", "Open every day \u2603")
     with pytest.raises(RenderError, match="U\\+2603"):
         Pipeline([templates]).render(Job(blinatumomab, "en", "handout"))
 
 
-def test_an_undefined_name_in_a_clinic_template_names_its_file_and_line(tmp_path, blinatumomab):
-    templates = handout_folder(tmp_path / "templates", "{{ opening_hours }}")
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("{{ opening_hours }}", "'opening_hours' is undefined"),
+        ("{{ 7 // 0 }}", "ZeroDivisionError: integer division or modulo by zero"),
+    ],
+)
+def test_an_error_in_a_clinic_template_names_its_file_and_line(
+    tmp_path, blinatumomab, line, message
+):
+    templates = handout_folder(tmp_path / "templates", line)
     with pytest.raises(RenderError) as raised:
         Pipeline([templates]).render(Job(blinatumomab, "en", "handout"))
     assert str(raised.value) == (
-        f"blinatumomab/en/handout: {templates / 'handout.html'}:4: "
-        "template error: 'opening_hours' is undefined"
+        f"blinatumomab/en/handout: {templates / 'handout.html'}:4: template error: {message}"
     )
 
 
