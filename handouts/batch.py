@@ -64,11 +64,16 @@ TAIL_FRACTION = 4
 
 
 def pipeline(template_dirs: tuple[Path, ...] = ()):
-    """This process's warm pipeline for these template folders, built on first use."""
+    """This process's warm pipeline for these template folders, built on first use.
+
+    A clinic's folders get a pipeline of their own (templates, what documents may load,
+    kept layouts) sharing the renderer, its fonts and stylesheets, of the bundled one,
+    which a worker has had ready since before it forked (handouts/warm.py)."""
     if template_dirs not in _PIPELINES:
         from .pipeline import Pipeline
 
-        _PIPELINES[template_dirs] = Pipeline(list(template_dirs))
+        shared = pipeline().renderer if template_dirs else None
+        _PIPELINES[template_dirs] = Pipeline(list(template_dirs), shared)
     return _PIPELINES[template_dirs]
 
 
@@ -584,11 +589,16 @@ def _record(report: BatchReport, outcome: Outcome, on_outcome) -> None:
     on_outcome(outcome)
 
 
-def warm_up(executor: Executor, drug, workers: int | None) -> None:
+def warm_up(
+    executor: Executor, drug, workers: int | None, template_dirs: tuple[Path, ...] = ()
+) -> None:
     """Render one small document in every worker, so the first request is fast."""
     from .compose import Job
 
     job = Job(drug, "en", "card")
-    futures = [executor.submit(render_job, job, ()) for _ in range(workers or os.cpu_count() or 1)]
+    futures = [
+        executor.submit(render_job, job, template_dirs)
+        for _ in range(workers or os.cpu_count() or 1)
+    ]
     for future in futures:
         future.result()

@@ -24,6 +24,15 @@ clinic_option = click.option(
     type=click.Path(dir_okay=False, path_type=Path),
     help="Clinic settings (clinic.yaml); default $HANDOUTS_CLINIC, else none.",
 )
+templates_option = click.option(
+    "--templates",
+    "template_options",
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    metavar="DIR",
+    help="A folder of your own templates, searched before the clinic's templates: folder "
+    "and the bundled templates; repeat for several (the first one given wins).",
+)
 stock_option = click.option(
     "--stock",
     type=click.Choice(sorted(STOCKS)),
@@ -112,6 +121,7 @@ def cli(debug):
 )
 @click.option("--force", is_flag=True, help="Rebuild documents whose inputs did not change.")
 @clinic_option
+@templates_option
 @content_option
 def build(
     drugs,
@@ -129,12 +139,14 @@ def build(
     executor_spec,
     force,
     clinic_path,
+    template_options,
     content_dir,
 ):
     """Build handouts and cards into OUT/<drug>/<lang>/<kind>.pdf and OUT/manifest.json.
 
     Documents whose inputs have not changed since the last build are skipped.
     """
+    from .clinic_templates import check_templates, template_folders
     from .uptodate import DocumentKey, DrugRef, all_unchanged
 
     selected = _select_drugs(drugs, all_drugs, content_dir)
@@ -159,7 +171,7 @@ def build(
             for lang in (langs or available_languages(path.parent))
             for kind in (kinds or KINDS)
         ]
-        if all_unchanged(keys, out_dir):
+        if all_unchanged(keys, out_dir, template_folders(template_options, None)):
             click.echo(
                 f"{_plural(len(keys), 'document')}: 0 built, {len(keys)} unchanged, "
                 f"0 failed; manifest: {display_path(out_dir / 'manifest.json')}"
@@ -175,6 +187,8 @@ def build(
         from .content import load_each
 
         clinic = _clinic(clinic_path)
+        template_dirs = template_folders(template_options, clinic)
+        check_templates(template_dirs)
         paper = paper or (clinic.clinic.paper if clinic else "letter")
         stock = stock or (clinic.clinic.card_stock if clinic else "us-business")
         # A drug whose content is broken is reported; the other drugs are still built.
@@ -203,7 +217,15 @@ def build(
         # --debug: a document that fails by a bug reports its traceback under FAILED.
         debug = click.get_current_context().find_root().params.get("debug", False)
         with _progress(len(jobs)) as show:
-            report = run_batch(jobs, out_dir, executor, force=force, debug=debug, on_outcome=show)
+            report = run_batch(
+                jobs,
+                out_dir,
+                executor,
+                force=force,
+                template_dirs=template_dirs,
+                debug=debug,
+                on_outcome=show,
+            )
     finally:
         # Wait for the workers to leave: an exit with the pool still open can raise at
         # interpreter shutdown (a closed wake-up pipe in concurrent.futures).
@@ -319,12 +341,14 @@ def check(drugs, strict, content_dir):
     help="The PDF to write.",
 )
 @clinic_option
+@templates_option
 @content_option
-def sheet(cards, stock, paper, out_file, clinic_path, content_dir):
+def sheet(cards, stock, paper, out_file, clinic_path, template_options, content_dir):
     """Print one card sheet mixing drugs and languages (a clinic's stock run).
 
     Example: handouts sheet blinatumomab:en:4 blinatumomab:es:4 inotuzumab-ozogamicin:en:2
     """
+    from .clinic_templates import check_templates, template_folders
     from .compose import Job
     from .content import load_all
     from .output import write_atomic
@@ -335,6 +359,8 @@ def sheet(cards, stock, paper, out_file, clinic_path, content_dir):
     loaded = {d.id: d for d in load_all(content_dir, sorted({d for d, _, _ in wanted}))}
     slots = tuple((loaded[drug], lang) for drug, lang, count in wanted for _ in range(count))
     clinic = _clinic(clinic_path)
+    template_dirs = template_folders(template_options, clinic)
+    check_templates(template_dirs)
     job = Job(
         slots[0][0],
         slots[0][1],
@@ -344,7 +370,7 @@ def sheet(cards, stock, paper, out_file, clinic_path, content_dir):
         clinic=clinic,
         slots=slots,
     )
-    rendered = Pipeline().render(job)
+    rendered = Pipeline(list(template_dirs)).render(job)
     write_atomic(out_file, rendered.pdf)
     click.echo(
         f"built {display_path(out_file)}: {_plural(len(slots), 'card')}, "
@@ -368,19 +394,23 @@ def sheet(cards, stock, paper, out_file, clinic_path, content_dir):
     help="Request threads of the WSGI server.",
 )
 @clinic_option
+@templates_option
 @content_option
-def serve(host, port, workers, threads, clinic_path, content_dir):
+def serve(host, port, workers, threads, clinic_path, template_options, content_dir):
     """Run the discharge web page and the HTTP API (waitress)."""
     from .batch import make_executor, warm_up
+    from .clinic_templates import check_templates, template_folders
     from .content import load_all
     from .web import create_app
     from .web import serve as run_server
 
     clinic = _clinic(clinic_path)
+    template_dirs = template_folders(template_options, clinic)
+    check_templates(template_dirs)
     executor = make_executor("local", workers or None)
     try:
-        app = create_app(content_dir, executor, clinic)
-        warm_up(executor, load_all(content_dir)[0], workers)
+        app = create_app(content_dir, executor, clinic, template_dirs)
+        warm_up(executor, load_all(content_dir)[0], workers, template_dirs)
         with _sigterm_exits():
             run_server(app, host, port, threads)
     except KeyboardInterrupt:

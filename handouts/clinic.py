@@ -37,15 +37,24 @@ class Clinic(Model):
     logo: Text | None = None
     qr_base_url: Annotated[HttpsUrl, AfterValidator(_no_trailing_slash)] | None = None
     handout_page_limit: Annotated[int, Field(ge=1, le=50)] = 6
+    templates: Text | None = None  # a folder of the clinic's own templates
 
 
 class ClinicSettings:
-    """A validated clinic.yaml, with its logo read and checked."""
+    """A validated clinic.yaml, with its logo read and checked and its template folder
+    found (an absolute path: render workers may run in another folder)."""
 
-    def __init__(self, path: Path, clinic: Clinic, logo_data_uri: str | None):
+    def __init__(
+        self,
+        path: Path,
+        clinic: Clinic,
+        logo_data_uri: str | None,
+        template_dir: Path | None = None,
+    ):
         self.path = path
         self.clinic = clinic
         self.logo_data_uri = logo_data_uri
+        self.template_dir = template_dir
 
     def qr_url(self, drug_id: str, lang: str, default: str) -> str:
         if self.clinic.qr_base_url:
@@ -88,13 +97,32 @@ def load_clinic(path: Path) -> ClinicSettings:
         if message:
             line, col = positions.of(("logo",))
             problems.append(Problem(filename, line, col, "logo", message))
+    template_dir = None
+    if isinstance(data.get("templates"), str) and data["templates"].strip():
+        template_dir, message = _template_folder(path.parent, data["templates"].strip())
+        if message:
+            line, col = positions.of(("templates",))
+            problems.append(Problem(filename, line, col, "templates", message))
     try:
         clinic = Clinic.model_validate(data)
     except ValidationError as error:
         problems += [schema_problem(filename, positions, e, GUIDE) for e in error.errors()]
     if problems:
         raise ContentError(problems, "the clinic settings")
-    return ClinicSettings(path, clinic, logo)
+    return ClinicSettings(path, clinic, logo, template_dir)
+
+
+def _template_folder(folder: Path, name: str) -> tuple[Path | None, str]:
+    """The clinic's template folder, relative to the settings file like its logo."""
+    path = (folder / name).resolve()
+    if path.is_dir():
+        return path, ""
+    if path.exists():
+        return None, f"{name!r} is a file; name the folder that holds your templates"
+    return None, (
+        f"folder {display_path(path)} not found; give the templates folder's path "
+        "relative to this file"
+    )
 
 
 def _read_logo(folder: Path, name: str) -> tuple[str | None, str]:

@@ -21,7 +21,7 @@ from weasyprint.text.fonts import FontConfiguration
 from . import engine
 from .compose import Composed
 from .engine import TemplateHTML
-from .fetcher import DEFAULT_ALLOWED, LockedFetcher
+from .fetcher import LockedFetcher
 from .fontcss import font_rules
 from .languages import registry
 from .locations import TEMPLATES_DIR
@@ -71,7 +71,7 @@ class Renderer:
         if reg not in self._stylesheets:
             # A clinic's font files are read through the fetcher: allow their folder.
             folders = {f.parent for fam in reg.families.values() for f in fam.files.values()}
-            self.fetcher = LockedFetcher((*DEFAULT_ALLOWED, *sorted(folders)))
+            self.fetcher = LockedFetcher(font_dirs=tuple(sorted(folders)))
             self._stylesheets[reg] = CSS(
                 string=print_stylesheet(),
                 base_url=STYLESHEET.as_uri(),
@@ -96,21 +96,34 @@ class Renderer:
             self._page_css[css] = CSS(string=css, font_config=self.fonts)
         return self._page_css[css]
 
-    def layout(self, composed: Composed, html: str):
-        """Lay out the document; returns the WeasyPrint Document and any warnings."""
-        return self._render(html, [self.stylesheet, self._geometry(composed)], _options(composed))
+    def layout(self, composed: Composed, html: str, fetcher: LockedFetcher | None = None):
+        """Lay out the document; returns the WeasyPrint Document and any warnings.
+
+        fetcher: what the document may load, when a clinic's templates add folders to the
+        bundled ones (the stylesheets, parsed once, load bundled files only)."""
+        return self._render(
+            html, [self.stylesheet, self._geometry(composed)], _options(composed), fetcher
+        )
 
     def layout_overlay(self, html: str):
         """Lay out stamp.py's overlay: inline styles only, in the fonts print.css declared."""
         return self._render(html, [], {})
 
-    def _render(self, html: str, stylesheets: list[CSS], options: dict):
+    def _render(
+        self,
+        html: str,
+        stylesheets: list[CSS],
+        options: dict,
+        fetcher: LockedFetcher | None = None,
+    ):
         catcher = WeasyPrintWarnings()
         logger = logging.getLogger("weasyprint")
         logger.addHandler(catcher)
         try:
             source = TemplateHTML(
-                string=html, base_url=TEMPLATES_DIR.as_uri() + "/", url_fetcher=self.fetcher
+                string=html,
+                base_url=TEMPLATES_DIR.as_uri() + "/",
+                url_fetcher=fetcher or self.fetcher,
             )
             source.defaults = self.html_defaults
             document = source.render(stylesheets=stylesheets, font_config=self.fonts, **options)

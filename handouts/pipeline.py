@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .compose import Composed, Job, Unplaceable, compose, printed_personal
 from .errors import RenderError
+from .fetcher import LockedFetcher
 from .fingerprint import input_hash, shared_inputs
 from .pdf import Renderer
 from .render_html import Environments, render_html
@@ -54,9 +55,13 @@ class Kept:
 class Pipeline:
     """A warm pipeline: Jinja environments and one WeasyPrint renderer, reused."""
 
-    def __init__(self, template_dirs: list[Path] | None = None):
+    def __init__(self, template_dirs: list[Path] | None = None, renderer: Renderer | None = None):
+        """template_dirs: a clinic's folders, searched before the bundled templates. A
+        renderer may be shared with another pipeline of the same process (batch.pipeline):
+        it holds the fonts and stylesheets, which do not depend on the folders."""
         self.environments = Environments(template_dirs)
-        self.renderer = Renderer()
+        self.fetcher = LockedFetcher(self.environments.template_dirs)
+        self.renderer = renderer or Renderer()
         self._kept = _Recent(KEPT_LAYOUTS)  # Kept, or None: not placeable
         self._kept_documents = _Recent(KEPT_DOCUMENTS)
 
@@ -205,7 +210,7 @@ class Pipeline:
         """HTML, glyph check, layout and layout checks: (composed, document, notes)."""
         html, parts = render_html(self.environments, composed)
         check_glyphs(parts)
-        document, warnings = self.renderer.layout(composed, html)
+        document, warnings = self.renderer.layout(composed, html, self.fetcher)
         return composed, document, check_layout(composed, document, warnings)
 
 

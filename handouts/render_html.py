@@ -1,13 +1,23 @@
-"""Pipeline stage 3: fill the Jinja templates. Content is data, never markup or a template."""
+"""Pipeline stage 3: fill the Jinja templates. Content is data, never markup or a template.
 
+A clinic's template folders come before the bundled templates, so a template there
+replaces the bundled one of the same name; ``bundled/<name>`` is always the bundled one,
+so that a clinic's ``handout.html`` can extend the bundled ``handout.html`` and change one
+block of it.
+"""
+
+import traceback
 from pathlib import Path
 
 import jinja2
 from markupsafe import Markup, escape
 
-from .compose import Composed
-from .locations import TEMPLATES_DIR
+from .compose import Composed, Unplaceable
+from .errors import RenderError
+from .locations import TEMPLATES_DIR, display_path
 from .template_strings import TemplateTranslation
+
+BUNDLED = "bundled"
 
 
 class SharedBytecode(jinja2.BytecodeCache):
@@ -23,6 +33,12 @@ class SharedBytecode(jinja2.BytecodeCache):
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+# One per process: a pipeline for a clinic's folders, made in a worker that forked warm,
+# reuses the bundled templates compiled before the fork (a key is the template's name and
+# file; a changed source fails its checksum and is compiled again).
+_BYTECODE = SharedBytecode()
 
 
 # Unicode's left-to-right and first-strong isolates and their end. WeasyPrint does not apply
@@ -51,7 +67,12 @@ def make_environment(
 ) -> jinja2.Environment:
     """Templates are looked up in order, so a clinic's override folder can come first."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([*template_dirs, TEMPLATES_DIR]),
+        loader=jinja2.ChoiceLoader(
+            [
+                jinja2.FileSystemLoader([*template_dirs, TEMPLATES_DIR]),
+                jinja2.PrefixLoader({BUNDLED: jinja2.FileSystemLoader(TEMPLATES_DIR)}),
+            ]
+        ),
         bytecode_cache=bytecode,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -87,7 +108,7 @@ class Environments:
     def __init__(self, template_dirs: list[Path] | None = None):
         self.template_dirs = tuple(template_dirs or ())
         self._by_lang: dict[str, jinja2.Environment] = {}
-        self._bytecode = SharedBytecode()
+        self._bytecode = _BYTECODE
 
     def get(self, lang: str, translation: TemplateTranslation | None) -> jinja2.Environment:
         if lang not in self._by_lang:
@@ -98,7 +119,9 @@ class Environments:
         """Compile every print template now (a worker server does, before it forks)."""
         env = self.get("en", None)
         for name in env.list_templates(
-            filter_func=lambda name: name.endswith(".html") and not name.startswith("web/")
+            filter_func=lambda name: (
+                name.endswith(".html") and not name.startswith(("web/", BUNDLED + "/"))
+            )
         ):
             env.get_template(name)
 
@@ -108,7 +131,57 @@ def render_html(environments: Environments, composed: Composed) -> tuple[str, li
 
     A card sheet is assembled from card sides rendered one by one, each in its own
     language; the parts let the glyph check judge each against its own fonts.
+
+    A mistake in a template is a RenderError naming its file and line: any Jinja error,
+    and any other error raised by a line of a clinic's template (a bundled template's
+    would be a bug, and is reported as one).
     """
+    try:
+        return _render(environments, composed)
+    except Unplaceable:
+        raise  # not a mistake: the pipeline lays the document out whole (stamp.py)
+    except Exception as error:
+        folders = environments.template_dirs
+        if not isinstance(error, jinja2.TemplateError) and not _frames(error, folders):
+            raise
+        # Another error's text may quote a value, a patient's detail among them.
+        quote = composed.job.personal is None
+        raise RenderError(f"{composed.job.name}: {template_error(error, folders, quote)}") from None
+
+
+def template_error(error: Exception, template_dirs: tuple[Path, ...], quote: bool = True) -> str:
+    """``file:line: what is wrong`` for an error in a template: a syntax error knows its
+    place; an error while filling a template (an undefined name) is placed by the last
+    frame of the traceback in a template file, as Jinja rewrites the frames to the
+    templates' own lines. quote: give the text of an error that is not Jinja's."""
+    line: int | None
+    if isinstance(error, jinja2.TemplateSyntaxError):
+        filename, line, what = error.filename, error.lineno, "syntax error"
+    else:
+        frames = _frames(error, (*template_dirs, TEMPLATES_DIR))
+        filename, line = (frames[-1].filename, frames[-1].lineno) if frames else (None, None)
+        what = "error"
+    if isinstance(error, jinja2.TemplateNotFound):
+        message = f"template {error.name!r} not found in the template folders"
+    elif isinstance(error, jinja2.TemplateError):
+        message = error.message or type(error).__name__
+    else:
+        message = f"{type(error).__name__}: {error}" if quote else type(error).__name__
+    if filename is None:
+        return f"template {what}: {message}"
+    return f"{display_path(Path(filename))}:{line}: template {what}: {message}"
+
+
+def _frames(error: Exception, folders: tuple[Path, ...]) -> list[traceback.FrameSummary]:
+    """The traceback's frames in templates of these folders."""
+    return [
+        frame
+        for frame in traceback.extract_tb(error.__traceback__)
+        if any(Path(frame.filename).is_relative_to(folder) for folder in folders)
+    ]
+
+
+def _render(environments: Environments, composed: Composed) -> tuple[str, list]:
     env = environments.get(composed.job.lang, composed.localized.templates)
     context = dict(composed.context)
     parts = []

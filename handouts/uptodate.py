@@ -34,14 +34,17 @@ class DocumentKey:
     slots: tuple = ()
 
 
-def all_unchanged(keys: list[DocumentKey], out_dir: Path) -> bool:
-    """True when every document is on disk, intact, with its current input hash."""
+def all_unchanged(
+    keys: list[DocumentKey], out_dir: Path, template_dirs: tuple[Path, ...] = ()
+) -> bool:
+    """True when every document is on disk, intact, with its current input hash (which
+    counts every file of the clinic's template folders)."""
     manifest = read_manifest(out_dir)
     if not keys or len(manifest) < len(keys):
         return False
-    shared = shared_inputs()
+    shared = shared_inputs(template_dirs)
     return all(
-        unchanged(out_dir, manifest.get(document_path(key)), input_hash(key, (), shared))
+        unchanged(out_dir, manifest.get(document_path(key)), input_hash(key, template_dirs, shared))
         for key in keys
     )
 

@@ -18,6 +18,7 @@ from werkzeug.exceptions import HTTPException
 from .batch import render_together
 from .catalogs import available_languages, load_translation
 from .clinic import ClinicSettings
+from .clinic_templates import template_folders
 from .compose import Job, Personal
 from .content import DrugContent, load_all
 from .documents import KINDS
@@ -44,12 +45,18 @@ SECURITY_HEADERS = {
 
 
 def create_app(
-    content_dir: Path, executor: Executor, clinic: ClinicSettings | None = None
+    content_dir: Path,
+    executor: Executor,
+    clinic: ClinicSettings | None = None,
+    template_dirs: tuple[Path, ...] | None = None,
 ) -> Flask:
+    """template_dirs: a clinic's template folders for the documents (not the page),
+    searched first; by default the clinic settings' own folder, if they name one."""
     # The page's templates and static files are in Flask's default folders under web/.
     app = Flask(__name__, root_path=str(TEMPLATES_DIR / "web"))
     app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     drugs = {d.id: d for d in load_all(content_dir)}
+    folders = template_folders((), clinic) if template_dirs is None else tuple(template_dirs)
 
     @app.after_request
     def headers(response: Response) -> Response:
@@ -75,14 +82,14 @@ def create_app(
     def page():
         return render_template(
             "index.html",
-            catalog=_catalog(drugs),
+            catalog=_catalog(drugs, folders),
             stocks=STOCKS,
             clinic=clinic.clinic if clinic else None,
         )
 
     @app.get("/api/catalog")
     def catalog():
-        return jsonify(_catalog(drugs))
+        return jsonify(_catalog(drugs, folders))
 
     @app.post("/api/documents")
     def documents_api():
@@ -140,7 +147,7 @@ def create_app(
             for kind in kinds
         ]
         start = time.perf_counter()
-        pdf, _, _, failure = executor.submit(render_together, jobs, ()).result()
+        pdf, _, _, failure = executor.submit(render_together, jobs, folders).result()
         if failure:
             # The pipeline's messages name fields and characters, never patient data.
             return _error(failure, 422)
@@ -167,7 +174,7 @@ def _error(message: str, status: int):
     return render_template("error.html", message=message, status=status), status
 
 
-def _catalog(drugs: dict[str, DrugContent]) -> dict:
+def _catalog(drugs: dict[str, DrugContent], template_dirs: tuple[Path, ...]) -> dict:
     entries = []
     for drug in drugs.values():
         languages = []
@@ -176,7 +183,7 @@ def _catalog(drugs: dict[str, DrugContent]) -> dict:
                 status = {"complete": True, "reviewed": True}
             else:
                 content = load_translation(drug.path.parent, drug.drug, lang).status
-                templates = load_template_translation(lang).status
+                templates = load_template_translation(lang, template_dirs).status
                 status = {
                     "complete": not (
                         content.missing or content.stale or templates.missing or templates.stale
