@@ -211,8 +211,8 @@ def test_a_clinic_template_loads_its_own_image_and_stylesheet(tmp_path, blinatum
 
 
 def test_a_character_outside_the_fonts_in_a_clinic_template_stops_the_build(tmp_path, blinatumomab):
-    templates = handout_folder(tmp_path / "templates", "Open every day \u2603")
-    with pytest.raises(RenderError, match="U\\+2603"):
+    templates = handout_folder(tmp_path / "templates", "Open every day \U0001f9a0")
+    with pytest.raises(RenderError, match="U\\+1F9A0"):
         Pipeline([templates]).render(Job(blinatumomab, "en", "handout"))
 
 
