@@ -12,7 +12,7 @@ from pydantic import AfterValidator, Field, StringConstraints, ValidationError
 
 from .content import schema_problem
 from .documents import PAPERS
-from .errors import ContentError, Problem
+from .errors import ContentError, HandoutsError, Problem
 from .locations import CLINIC_VARIABLE, display_path
 from .schema import HttpsUrl, Model, Text
 from .stocks import STOCKS
@@ -38,6 +38,7 @@ class Clinic(Model):
     qr_base_url: Annotated[HttpsUrl, AfterValidator(_no_trailing_slash)] | None = None
     handout_page_limit: Annotated[int, Field(ge=1, le=50)] = 6
     templates: Text | None = None  # a folder of the clinic's own templates
+    fonts: Text | None = None  # a folder of the clinic's own fonts
 
 
 class ClinicSettings:
@@ -50,11 +51,13 @@ class ClinicSettings:
         clinic: Clinic,
         logo_data_uri: str | None,
         template_dir: Path | None = None,
+        fonts_dir: Path | None = None,
     ):
         self.path = path
         self.clinic = clinic
         self.logo_data_uri = logo_data_uri
         self.template_dir = template_dir
+        self.fonts_dir = fonts_dir
 
     def qr_url(self, drug_id: str, lang: str, default: str) -> str:
         if self.clinic.qr_base_url:
@@ -97,32 +100,46 @@ def load_clinic(path: Path) -> ClinicSettings:
         if message:
             line, col = positions.of(("logo",))
             problems.append(Problem(filename, line, col, "logo", message))
-    template_dir = None
-    if isinstance(data.get("templates"), str) and data["templates"].strip():
-        template_dir, message = _template_folder(path.parent, data["templates"].strip())
-        if message:
-            line, col = positions.of(("templates",))
-            problems.append(Problem(filename, line, col, "templates", message))
+    folders: dict[str, Path | None] = {"templates": None, "fonts": None}
+    for key in folders:
+        if isinstance(data.get(key), str) and data[key].strip():
+            folders[key], message = _folder(path.parent, data[key].strip(), key)
+            if not message and key == "fonts":
+                message = _font_problems(folders[key])
+            if message:
+                line, col = positions.of((key,))
+                problems.append(Problem(filename, line, col, key, message))
     try:
         clinic = Clinic.model_validate(data)
     except ValidationError as error:
         problems += [schema_problem(filename, positions, e, GUIDE) for e in error.errors()]
     if problems:
         raise ContentError(problems, "the clinic settings")
-    return ClinicSettings(path, clinic, logo, template_dir)
+    return ClinicSettings(path, clinic, logo, folders["templates"], folders["fonts"])
 
 
-def _template_folder(folder: Path, name: str) -> tuple[Path | None, str]:
-    """The clinic's template folder, relative to the settings file like its logo."""
+def _folder(folder: Path, name: str, what: str) -> tuple[Path | None, str]:
+    """The clinic's templates or fonts folder, relative to the settings file like its logo."""
     path = (folder / name).resolve()
     if path.is_dir():
         return path, ""
     if path.exists():
-        return None, f"{name!r} is a file; name the folder that holds your templates"
+        return None, f"{name!r} is a file; name the folder that holds your {what}"
     return None, (
-        f"folder {display_path(path)} not found; give the templates folder's path "
+        f"folder {display_path(path)} not found; give the {what} folder's path "
         "relative to this file"
     )
+
+
+def _font_problems(folder: Path | None) -> str:
+    """What is wrong with the clinic's font folder, or ""."""
+    from .languages import font_folder_registry, package_registry
+
+    try:
+        font_folder_registry(folder, package_registry()) if folder else None
+    except HandoutsError as error:
+        return str(error).replace("\n", "; ")
+    return ""
 
 
 def _read_logo(folder: Path, name: str) -> tuple[str | None, str]:

@@ -154,9 +154,14 @@ class FieldMarker:
         return Markup("<span{}>{}</span>").format(attributes, value)
 
 
+def use_job(job: Job) -> None:
+    """The languages and fonts of the job's content folder and clinic: in a worker
+    process, a job is the first word of them."""
+    use_content(job.drug.path.parent.parent, job.clinic.fonts_dir if job.clinic else None)
+
+
 def compose(job: Job, template_dirs: tuple[Path, ...] = ()) -> Composed:
-    # In a worker process, the job is the first word of its content folder.
-    use_content(job.drug.path.parent.parent)
+    use_job(job)
     if job.kind == "card-sheet":
         return _compose_sheet(job, template_dirs)
     localized = localize(job.drug, job.lang, job.allow_fallback, template_dirs)

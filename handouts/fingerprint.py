@@ -181,5 +181,7 @@ def input_hash(job, template_dirs: tuple[Path, ...] = (), shared: str | None = N
             )
     if job.clinic:
         add("clinic", file_digest(job.clinic.path))
+        if job.clinic.fonts_dir:
+            add("clinic fonts", tree_digest(job.clinic.fonts_dir))
         add("logo", job.clinic.logo_data_uri or "")
     return digest.hexdigest()

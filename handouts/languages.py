@@ -188,47 +188,98 @@ def package_registry() -> Registry:
     return load_registry()
 
 
-_active: list[Registry] = []
+_active: list[tuple[tuple, Registry]] = []  # (what it was made from, the registry)
 _listeners: list = []
+_made: dict[tuple, Registry] = {}
 
 
 def registry() -> Registry:
     """The registry in use: handouts' own, plus the languages of the content folder
-    last named to use_content."""
-    return _active[-1] if _active else package_registry()
+    last named to use_content, and the clinic's fonts."""
+    return _active[-1][1] if _active else package_registry()
 
 
-def use_content(content_dir: Path | None) -> Registry:
-    """Take in the languages a content folder adds (its languages.toml), if any.
+def use_content(content_dir: Path | None, fonts_dir: Path | None | bool = True) -> Registry:
+    """Take in the languages a content folder adds (its languages.toml), if any, and the
+    fonts of a clinic's font folder (fonts_dir; True keeps the folder in use).
 
     A process works on one content folder at a time (a command, a server, a worker's
     job), so the registry is a setting of the process rather than an argument everywhere.
     """
+    if isinstance(fonts_dir, bool):
+        fonts_dir = _active[-1][0][2] if _active and fonts_dir else None
     path = Path(content_dir) / CLINIC_REGISTRY if content_dir else None
-    current = registry()
-    if path is not None and path.is_file():
-        if current.clinic_file != path or _stale(current):
-            _set(load_registry(path, package_registry()))
-    elif current.clinic_file is not None:
-        _set(package_registry())
+    toml = path if path is not None and path.is_file() else None
+    key = (toml, _stamp(toml), fonts_dir, _stamp(fonts_dir))
+    if key != (_active[-1][0] if _active else (None, None, None, None)):
+        if key not in _made:  # the same inputs give the same registry object back
+            reg = package_registry()
+            if isinstance(fonts_dir, Path):
+                reg = font_folder_registry(fonts_dir, reg)
+            if toml is not None:
+                reg = load_registry(toml, reg)
+            _made[key] = reg
+        _active[:] = [(key, _made[key])]
+        locale.cache_clear()
+        for listener in _listeners:
+            listener()
     return registry()
 
 
-_loaded_at: dict[Path, int] = {}
+def _stamp(path: Path | None) -> tuple:
+    """What tells that a file, or a folder's files, changed."""
+    if path is None:
+        return ()
+    if path.is_dir():
+        return tuple(sorted((p.name, p.stat().st_mtime_ns) for p in path.iterdir()))
+    return (path.stat().st_mtime_ns,)
 
 
-def _stale(reg: Registry) -> bool:
-    path = reg.clinic_file
-    return path is not None and _loaded_at.get(path) != path.stat().st_mtime_ns
+def font_folder_registry(folder: Path, base: Registry) -> Registry:
+    """base with the fonts of a clinic's font folder (clinic.yaml fonts:) added: each
+    family by the name inside its files, its regular and bold told apart by their weight.
+    They are tried before the bundled fallback fonts, and a clinic's templates can name
+    them."""
+    from fontTools.ttLib import TTFont
 
-
-def _set(reg: Registry) -> None:
-    if reg.clinic_file is not None:
-        _loaded_at[reg.clinic_file] = reg.clinic_file.stat().st_mtime_ns
-    _active[:] = [reg]
-    locale.cache_clear()
-    for listener in _listeners:
-        listener()
+    where = display_path(folder)
+    found: dict[str, dict[str, Path]] = {}
+    problems = []
+    for file in sorted(folder.iterdir()):
+        if file.suffix.lower() not in (".ttf", ".otf"):
+            continue
+        try:
+            with TTFont(file, lazy=True) as font:
+                names = font["name"]
+                name = str(names.getDebugName(16) or names.getDebugName(1))
+                italic = bool(font["OS/2"].fsSelection & 1)
+                bold = font["OS/2"].usWeightClass >= 600
+        except Exception as error:  # a damaged file is the clinic's to replace
+            problems.append(f"{display_path(file)}: not a font that can be read ({error})")
+            continue
+        style = "italic" if italic and not bold else "bold" if bold else "regular"
+        if not italic or style == "italic":
+            found.setdefault(name, {})[style] = file
+    families = {}
+    for name, files in found.items():
+        if name in base.families:
+            problems.append(f"{where}: family {name!r} is bundled already; rename it")
+        elif not {"regular", "bold"} <= set(files):
+            missing = " and ".join(s for s in ("regular", "bold") if s not in files)
+            problems.append(f"{where}: family {name!r} has no {missing} file; add it")
+        else:
+            families[name] = Family(name, files)
+    if not found and not problems:
+        problems.append(f"{where}: no .ttf or .otf font files in this folder")
+    if problems:
+        raise HandoutsError("\n".join(problems) + "\n(clinic.yaml fonts:)")
+    return Registry(
+        base.source,
+        base.languages,
+        {**base.families, **families},
+        tuple(families) + base.fallback,
+        base.clinic_file,
+    )
 
 
 def on_change(listener) -> None:

@@ -9,7 +9,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .compose import Composed, Job, Unplaceable, compose, printed_personal
+from .compose import Composed, Job, Unplaceable, compose, printed_personal, use_job
 from .errors import RenderError
 from .fetcher import LockedFetcher
 from .fingerprint import input_hash, shared_inputs
@@ -74,6 +74,7 @@ class Pipeline:
         together, so the PDF has one tag tree over all of them.
 
         A patient's details are drawn into a kept layout when they fit it (stamp.py)."""
+        use_job(jobs[0])
         personal = jobs[0].personal
         if (
             personal

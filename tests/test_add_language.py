@@ -9,9 +9,13 @@ import tomllib
 import polib
 import pytest
 
+from handouts.clinic import load_clinic
+from handouts.compose import Job, Personal
+from handouts.errors import RenderError
 from handouts.fingerprint import tree_digest
 from handouts.languages import LANGUAGES, use_content
 from handouts.locations import CONTENT_DIR, PACKAGE_DIR
+from handouts.pipeline import Pipeline
 from handouts.verify import embedded_font_names
 
 from .conftest import pdf_text, run_cli
@@ -186,3 +190,45 @@ def test_a_clinic_font_brings_a_script_and_is_embedded(tmp_path):
         pdf = (out / "blinatumomab" / "ii" / f"{kind}.pdf").read_bytes()
         assert {"ClinicYi-Regular", "ClinicYi-Bold"} <= embedded_font_names(pdf)
         assert "ꆈꌠ" in pdf_text(pdf)
+
+
+def test_a_clinic_font_folder_prints_a_name_no_bundled_font_has(tmp_path, blinatumomab):
+    # clinic.yaml fonts: a folder of the clinic's own fonts, tried before the bundled
+    # fallback fonts: a name in the Yi script prints on an English handout and card.
+    (tmp_path / "fonts").mkdir()
+    for weight, style in ((400, "Regular"), (700, "Bold")):
+        _yi_font(tmp_path / "fonts" / f"ClinicYi-{style}.ttf", "Clinic Yi", weight)
+    settings = tmp_path / "clinic.yaml"
+    settings.write_text('name: Riverside\nphone_24h: "+1 555 010 0199"\nfonts: fonts\n')
+    who = Personal("ꆈꌠ ꉙ", "Ward 7", "", None)
+    try:
+        with pytest.raises(RenderError, match="patient_name: has a character"):
+            Pipeline().render_together(
+                [Job(blinatumomab, "en", k, personal=who) for k in ("handout", "card")]
+            )
+        clinic = load_clinic(settings)
+        jobs = [
+            Job(blinatumomab, "en", k, personal=who, clinic=clinic) for k in ("handout", "card")
+        ]
+        for pdf in (
+            Pipeline().render_together(jobs).pdf,
+            Pipeline().lay_out_and_write(jobs).pdf,
+        ):
+            assert "ClinicYi-Regular" in embedded_font_names(pdf)
+            assert pdf_text(pdf).count("ꆈꌠ ꉙ") == 2
+    finally:
+        use_content(CONTENT_DIR, None)
+
+
+def test_a_clinic_font_folder_with_a_family_half_there_is_an_error(tmp_path):
+    (tmp_path / "fonts").mkdir()
+    _yi_font(tmp_path / "fonts" / "ClinicYi-Regular.ttf", "Clinic Yi", 400)
+    settings = tmp_path / "clinic.yaml"
+    settings.write_text('name: Riverside\nphone_24h: "+1 555 010 0199"\nfonts: fonts\n')
+    result = run_cli(
+        "build", "blinatumomab", "--lang", "en", "--clinic", settings, "--out", tmp_path / "out"
+    )
+    assert result.returncode == 1
+    assert "clinic.yaml:3:8: fonts:" in result.stderr
+    assert "family 'Clinic Yi' has no bold file; add it" in result.stderr
+    assert not (tmp_path / "out").exists()
