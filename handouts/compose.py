@@ -13,11 +13,12 @@ from pathlib import Path
 from babel.dates import format_date
 from markupsafe import Markup, escape
 
+from .bidi import isolated_as
 from .clinic import ClinicSettings
 from .content import DrugContent
 from .documents import CARD_QR_MM, HANDOUT_QR_MM, PAPERS, Paper
 from .errors import HandoutsError
-from .languages import direction, locale, use_content
+from .languages import SOURCE_LANGUAGE, direction, locale, use_content
 from .localize import Localized, localize
 from .qr import QRCode, make_qr
 from .stocks import STOCKS, Rect, Sheet, Stock, sheet_for
@@ -126,6 +127,10 @@ class FieldMarker:
 
     Handouts have no such check, and leave the names out: WeasyPrint's HTML parser reads
     attribute values a character at a time, and they were half of a handout's parse time.
+
+    A field printed in English (the source language) is in the source's language and
+    direction: in a right-to-left document it reads left to right, its full stop and
+    brackets at its own end, whatever the document's direction.
     """
 
     def __init__(self, fallback: frozenset[str], named: bool):
@@ -139,7 +144,9 @@ class FieldMarker:
         attributes = Markup(' data-field="{}"').format(path) if self.named else Markup()
         if path in self.fallback:
             classes = f"{classes} fallback".strip()
-            attributes += Markup(' lang="en"')
+            attributes += Markup(' lang="{}" dir="{}"').format(
+                SOURCE_LANGUAGE, direction(SOURCE_LANGUAGE)
+            )
         if classes:
             attributes += Markup(' class="{}"').format(classes)
         return attributes
@@ -147,10 +154,13 @@ class FieldMarker:
     def text(self, path: str, value: str) -> Markup:
         """``{{ field.text("path", value) }}``: text inside a line, in a span only when the
         span has something to say. Every inline box costs WeasyPrint layout time; bare spans
-        around list text took a tenth of a handout's layout."""
+        around list text took a tenth of a handout's layout. English fallback text is also
+        isolated, for the line it starts on (see bidi.py)."""
         attributes = self(path)
         if not attributes:
             return escape(value)
+        if path in self.fallback:
+            value = isolated_as(value, direction(SOURCE_LANGUAGE))
         return Markup("<span{}>{}</span>").format(attributes, value)
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup, escape
 
+from .bidi import isolated, left_to_right, run
 from .compose import Composed, Unplaceable
 from .errors import RenderError
 from .locations import TEMPLATES_DIR, display_path
@@ -41,25 +42,6 @@ class SharedBytecode(jinja2.BytecodeCache):
 _BYTECODE = SharedBytecode()
 
 
-# Unicode's left-to-right and first-strong isolates and their end. WeasyPrint does not apply
-# CSS bidi isolation (unicode-bidi: isolate, <bdi>), but Pango orders text by these characters.
-LRI, FSI, PDI = "\u2066", "\u2068", "\u2069"
-
-
-def left_to_right(text) -> Markup:
-    """``{{ text | ltr }}``: text that must read left to right in any document, such as a
-    web address or an English citation, with its punctuation at its own ends (in an Arabic
-    line, "https://example.org/" would otherwise print as "/https://example.org")."""
-    return Markup(LRI) + escape(text) + Markup(PDI)
-
-
-def isolated(text) -> Markup:
-    """``{{ text | isolate }}``: a value in its own direction, whatever the line's: a name
-    in its script's, a phone number (no letters) left to right. In an Arabic line,
-    "+1 555 010 0199" would otherwise print as "0199 010 555 1+"."""
-    return Markup(FSI) + escape(text) + Markup(PDI)
-
-
 def make_environment(
     template_dirs: tuple[Path, ...] = (),
     translation: TemplateTranslation | None = None,
@@ -82,6 +64,7 @@ def make_environment(
     )
     env.filters["ltr"] = left_to_right
     env.filters["isolate"] = isolated
+    env.filters["ltr_run"] = lambda text, classes="": run(text, "ltr", classes)
     strings = translation.strings if translation else {}
 
     # Jinja marks translations as safe markup; translators' text is text like any other,

@@ -26,8 +26,8 @@ import pikepdf
 from markupsafe import escape
 
 from . import engine
+from .bidi import isolated
 from .compose import Unplaceable
-from .render_html import isolated
 from .verify import font_dictionaries
 
 PX_TO_PT = 0.75

@@ -19,7 +19,7 @@ from handouts.pipeline import Pipeline
 from handouts.verify import embedded_font_names
 
 from .conftest import pdf_text, run_cli
-from .test_translations import _char_boxes, _visual_lines
+from .pdftext import char_boxes, visual_lines
 
 # Words to stand in for a translator's: enough to set each language in its own script.
 WORDS = {"he": "מידע חשוב למטופל", "am": "ለታካሚው አስፈላጊ መረጃ"}
@@ -88,7 +88,7 @@ def test_the_added_languages_are_listed_and_built(clinic):
 def test_the_added_right_to_left_language_reads_right_to_left(clinic):
     content, out, _ = clinic
     handout = (out / "blinatumomab" / "he" / "handout.pdf").read_bytes()
-    chars, width = _char_boxes(handout)
+    chars, width = char_boxes(handout)
     hebrew = [box for c, box, _ in chars if "\u05d0" <= c <= "\u05ea"]
     # Lines start at the right margin (0.75 in), not the left.
     assert max(right for _, _, right, _ in hebrew) > width - 0.75 * 72 - 4
@@ -97,7 +97,7 @@ def test_the_added_right_to_left_language_reads_right_to_left(clinic):
     url = "https://www.blincyto.com/"
     for kind in ("handout", "card"):
         pdf = (out / "blinatumomab" / "he" / f"{kind}.pdf").read_bytes()
-        printed = [line for line in _visual_lines(pdf) if "blincyto.com" in line]
+        printed = [line for line in visual_lines(pdf) if "blincyto.com" in line]
         assert printed and all(url in line for line in printed), (kind, printed)
 
 

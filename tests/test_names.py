@@ -13,7 +13,7 @@ from handouts.verify import embedded_font_names
 from handouts.web import create_app
 
 from .conftest import pdf_text
-from .test_translations import _visual_lines
+from .pdftext import visual_lines
 
 # (script, name, the start of the PostScript name of the font that must print it). The
 # names are made up; each has the letters that set its script apart (Persian and Urdu
@@ -93,7 +93,7 @@ def test_names_in_every_script_print_on_handout_and_card(client, lang):
             # In any document the name reads right to left as a whole: seen left to
             # right on the page, its letters come last to first, on the handout and the
             # card alike (pdfium gives Arabic letters in their joined forms: compare those).
-            seen = [unicodedata.normalize("NFKC", line) for line in _visual_lines(pdf)]
+            seen = [unicodedata.normalize("NFKC", line) for line in visual_lines(pdf)]
             backwards = name[::-1]
             if sum(backwards in line for line in seen) < 2:
                 failures.append(f"{script}: name not in right-to-left order on both documents")
@@ -105,6 +105,6 @@ def test_names_in_every_script_print_on_handout_and_card(client, lang):
             # The reverse: a left-to-right name in a right-to-left line reads left to right.
             # (Not checked for combining marks, which have no place of their own, nor for
             # characters beyond U+FFFF, which pdfium counts as two.)
-            if sum(name in line for line in _visual_lines(pdf)) < 2:
+            if sum(name in line for line in visual_lines(pdf)) < 2:
                 failures.append(f"{script}: name not in left-to-right order on both documents")
     assert not failures, "\n".join(failures)
