@@ -9,17 +9,20 @@ import tomllib
 import polib
 import pytest
 
+from handouts.batch import InlineExecutor
 from handouts.clinic import load_clinic
 from handouts.compose import Job, Personal
+from handouts.content import load_all
 from handouts.errors import RenderError
 from handouts.fingerprint import tree_digest
 from handouts.languages import LANGUAGES, use_content
 from handouts.locations import CONTENT_DIR, PACKAGE_DIR
 from handouts.pipeline import Pipeline
 from handouts.verify import embedded_font_names
+from handouts.web import create_app
 
 from .conftest import pdf_text, run_cli
-from .pdftext import char_boxes, visual_lines
+from .pdftext import char_boxes, squash, visual_lines
 
 # Words to stand in for a translator's: enough to set each language in its own script.
 WORDS = {"he": "מידע חשוב למטופל", "am": "ለታካሚው አስፈላጊ መረጃ"}
@@ -99,6 +102,14 @@ def test_the_added_right_to_left_language_reads_right_to_left(clinic):
         pdf = (out / "blinatumomab" / "he" / f"{kind}.pdf").read_bytes()
         printed = [line for line in visual_lines(pdf) if "blincyto.com" in line]
         assert printed and all(url in line for line in printed), (kind, printed)
+    # Each dated English citation reads in order with its full stop at its end.
+    text = squash(" ".join(visual_lines(handout))).replace("\ufffe", "").replace("-", "")
+    sources = load_all(content, ["blinatumomab"])[0].drug.sources
+    dated = [source for source in sources if source.date]
+    assert dated
+    for source in dated:
+        start = squash(f"{source.title}. {source.publisher}, {source.date.isoformat()}.")
+        assert start.replace("-", "") in text, source.id
 
 
 def test_a_catalogue_of_an_unknown_language_is_an_error(clinic, tmp_path):
@@ -232,3 +243,24 @@ def test_a_clinic_font_folder_with_a_family_half_there_is_an_error(tmp_path):
     assert "clinic.yaml:3:8: fonts:" in result.stderr
     assert "family 'Clinic Yi' has no bold file; add it" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_the_web_page_offers_and_prints_the_added_language(clinic):
+    content, _, _ = clinic
+    client = create_app(content, InlineExecutor()).test_client()
+    catalog = client.get("/api/catalog").get_json()
+    languages = {lang["tag"]: lang for lang in catalog["drugs"][0]["languages"]}
+    assert languages["he"]["dir"] == "rtl" and languages["he"]["name"] == "עברית"
+    assert 'lang="he" dir="rtl">עברית</option>' in client.get("/").get_data(as_text=True)
+    response = client.post(
+        "/api/documents",
+        json={
+            "drug": "blinatumomab",
+            "lang": "he",
+            "kinds": ["handout", "card"],
+            "personalization": {"patient_name": "Nguyễn Thị Minh Khai"},
+        },
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert "Nguyễn Thị Minh Khai" in pdf_text(response.data)
+    assert WORDS["he"].split()[0] in pdf_text(response.data)
