@@ -11,7 +11,7 @@ from .content import DrugContent
 from .documents import KINDS
 from .errors import HandoutsError
 from .lint import Finding, lint
-from .localize import TranslationError, localize
+from .localize import TranslationError, catalog_problems, localize
 from .readability import MAX_ENGLISH_GRADE, patient_text, reading_level
 from .render_html import Environments, render_html
 from .template_strings import load_template_translation
@@ -35,6 +35,10 @@ def check_all(drugs: list[DrugContent]) -> CheckReport:
         return report
     for drug in drugs:
         for lang in available_languages(drug.path.parent):
+            broken = catalog_problems(drug, lang)
+            if broken:
+                report.problems += [str(p) for p in broken if str(p) not in report.problems]
+                continue
             report.lines.append(_status_line(drug, lang, report))
             _readability(drug, lang, report)
             for kind in KINDS:

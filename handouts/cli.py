@@ -10,7 +10,7 @@ import click
 
 from . import __version__
 from .documents import ALL_KINDS, KINDS, PAPERS
-from .errors import ContentError, HandoutsError
+from .errors import CatalogError, ContentError, HandoutsError
 from .languages import LANGUAGES, native_name
 from .locations import CLINIC_VARIABLE, CONTENT_DIR, available_languages, discover, display_path
 from .stocks import STOCKS
@@ -199,6 +199,11 @@ def build(
             for lang in (langs or available_languages(drug.path.parent))
             for kind in (kinds or KINDS)
         ]
+        jobs, broken_catalogs = _without_broken_catalogs(jobs)
+        if broken_catalogs and not jobs and not broken:
+            raise CatalogError(broken_catalogs)
+        for problem in broken_catalogs:
+            click.echo(str(problem), err=True)
         # --debug: a document that fails by a bug reports its traceback under FAILED.
         debug = click.get_current_context().find_root().params.get("debug", False)
         with _progress(len(jobs)) as show:
@@ -228,19 +233,37 @@ def build(
             "interrupted; the finished documents are complete and in the "
             "manifest, run the same command again to build the rest"
         )
-    if report.failed or broken:
+    if report.failed or broken or broken_catalogs:
         drugs_failed = len({p.file for p in broken})
+        catalogs_failed = len({p.file for p in broken_catalogs})
         raise HandoutsError(
             ", ".join(
                 part
                 for part in (
                     f"{_plural(len(report.failed), 'document')} not built" if report.failed else "",
                     f"{_plural(drugs_failed, 'drug')} with broken content" if broken else "",
+                    f"{_plural(catalogs_failed, 'translation catalogue')} with broken entries "
+                    "(their languages were not built)"
+                    if broken_catalogs
+                    else "",
                 )
                 if part
             )
             + "; see above"
         )
+
+
+def _without_broken_catalogs(jobs: list) -> tuple[list, list]:
+    """The jobs whose catalogues are sound, and each broken entry once (a template
+    catalogue is read by every drug's documents in its language)."""
+    from .localize import catalog_problems
+
+    problems: dict = {}
+    for job in jobs:
+        if (job.drug.id, job.lang) not in problems:
+            problems[(job.drug.id, job.lang)] = catalog_problems(job.drug, job.lang)
+    kept = [job for job in jobs if not problems[(job.drug.id, job.lang)]]
+    return kept, sorted({p for found in problems.values() for p in found})
 
 
 @contextlib.contextmanager

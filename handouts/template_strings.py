@@ -9,8 +9,9 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import write_po
 
-from .catalogs import TEMPLATE_POT, CatalogStatus, read_review, update_catalog
+from .catalogs import TEMPLATE_POT, CatalogStatus, raise_issues, read_review, update_catalog
 from .locations import TEMPLATES_DIR, find_template_catalog, template_catalog_path
+from .placeholders import catalog_issues
 
 _METHODS = [("**.html", "jinja2")]
 _OPTIONS = {
@@ -69,6 +70,8 @@ def _load(lang: str, path: Path) -> TemplateTranslation:
     entries = {}
     if path.exists():
         po = polib.pofile(str(path), wrapwidth=0)
+        # Every template string is %-formatted (new-style gettext), even without values.
+        raise_issues(path, catalog_issues(po, lang, formatted=True))
         read_review(po, status)
         entries = {(e.msgctxt, e.msgid): e for e in po if not e.obsolete}
     strings = {}
