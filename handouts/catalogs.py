@@ -199,6 +199,16 @@ def _parse_catalog(text: str, lang: str):
     return po, entries, catalog_issues(po, lang, formatted=False)
 
 
+def entry_line(path: Path, lang: str, context: str) -> int | None:
+    """The line of a content catalogue's entry for a field, for messages."""
+    try:
+        _, entries, _ = _parse_catalog(path.read_text(encoding="utf-8"), lang)
+    except OSError:
+        return None
+    entry = entries.get(context)
+    return entry.linenum if entry is not None else None
+
+
 def raise_issues(path: Path, issues: list[Issue]) -> None:
     """A catalogue with broken entries is not used at all: CatalogError, one per entry."""
     if issues:

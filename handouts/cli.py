@@ -12,7 +12,14 @@ from . import __version__
 from .documents import ALL_KINDS, KINDS, PAPERS
 from .errors import CatalogError, ContentError, HandoutsError
 from .languages import LANGUAGES, native_name
-from .locations import CLINIC_VARIABLE, CONTENT_DIR, available_languages, discover, display_path
+from .locations import (
+    CLINIC_VARIABLE,
+    CONTENT_DIR,
+    available_languages,
+    discover,
+    display_path,
+    untranslated_languages,
+)
 from .stocks import STOCKS
 
 # Heavier modules (pydantic, Babel, Jinja, WeasyPrint) are imported inside the commands
@@ -159,6 +166,10 @@ def build(
             for kind in (kinds or KINDS)
         ]
         if all_unchanged(keys, out_dir):
+            if not langs:
+                for drug_id, path in discover(content_dir).items():
+                    if selected is None or drug_id in selected:
+                        _skipped_note(drug_id, path.parent)
             click.echo(
                 f"{_plural(len(keys), 'document')}: 0 built, {len(keys)} unchanged, "
                 f"0 failed; manifest: {display_path(out_dir / 'manifest.json')}"
@@ -182,6 +193,9 @@ def build(
             raise ContentError(broken)
         for problem in broken:
             click.echo(str(problem), err=True)
+        if not langs:
+            for drug in loaded:
+                _skipped_note(drug.id, drug.path.parent)
         jobs = [
             Job(
                 drug,
@@ -290,15 +304,23 @@ def _progress(total: int):
 @content_option
 def check(drugs, strict, content_dir):
     """Validate content, templates and translations; exit 1 with the findings."""
+    from .batch import make_executor
     from .checks import check_all
     from .content import load_all
 
     selected = _select_drugs(drugs, True, content_dir)
-    report = check_all(load_all(content_dir, selected))
+    # The documents are laid out (never written) on build's warm workers.
+    executor = make_executor("local", None)
+    try:
+        report = check_all(load_all(content_dir, selected), executor)
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
     for line in report.lines:
         click.echo(line)
     for finding in report.findings:
         click.echo(str(finding), err=True)
+    for note in report.notes:
+        click.echo(f"Warning: {note}", err=True)
     errors = sum(finding.level == "error" for finding in report.findings)
     warnings = len(report.findings) - errors
     failures = list(report.problems)
@@ -452,9 +474,9 @@ def i18n():
 )
 @click.option(
     "--templates/--no-templates",
-    default=True,
-    show_default=True,
-    help="Also extract the template strings and update their catalogues.",
+    default=None,
+    help="Also extract the template strings and update handouts' own template "
+    "catalogues. Default: only for the bundled content (no --content).",
 )
 @content_option
 def update(drugs, langs, templates, content_dir):
@@ -469,6 +491,16 @@ def update(drugs, langs, templates, content_dir):
 
     selected = _select_drugs(drugs, True, content_dir)
     langs = [lang for lang in (_check_langs(langs) or LANGUAGES) if lang != "en"]
+    # The template catalogues are part of handouts (an installed package, or a checkout):
+    # a clinic updating its own content folder must not rewrite them.
+    own_content = content_dir.resolve() == CONTENT_DIR.resolve()
+    if templates and not own_content:
+        raise click.UsageError(
+            "--templates updates handouts' own template catalogues; run it without "
+            "--content, in a checkout of handouts"
+        )
+    if templates is None:
+        templates = own_content
     results = update_template_catalogs(langs, extract_messages()) if templates else []
     for drug in load_all(content_dir, selected):
         entries = translatable_strings(drug.drug)
@@ -513,7 +545,20 @@ def _describe(drug) -> str:
     langs = ", ".join(
         f"{lang} ({native_name(lang)})" for lang in available_languages(drug.path.parent)
     )
-    return f"{drug.id}\t{brands}\t{langs}"
+    untranslated = untranslated_languages(drug.path.parent)
+    waiting = f"\tnot translated yet: {', '.join(untranslated)}" if untranslated else ""
+    return f"{drug.id}\t{brands}\t{langs}{waiting}"
+
+
+def _skipped_note(drug_id: str, drug_dir: Path) -> None:
+    """Say which catalogues a build leaves out because nothing in them is translated."""
+    untranslated = untranslated_languages(drug_dir)
+    if untranslated:
+        click.echo(
+            f"{drug_id}: skipped {', '.join(untranslated)}: not translated yet (nothing in "
+            "their catalogues is translated)",
+            err=True,
+        )
 
 
 def _select_drugs(drugs, all_drugs, content_dir) -> list[str] | None:

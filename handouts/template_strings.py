@@ -1,5 +1,7 @@
 """The templates' own words: extracted with Babel, translated in gettext catalogues."""
 
+import io
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -34,9 +36,17 @@ def write_template_pot(messages, path: Path = TEMPLATE_POT) -> None:
     catalog = Catalog(project="handouts templates", fuzzy=False)
     for context, msgid in messages:
         catalog.add(msgid, context=context)
+    buffer = io.BytesIO()
+    write_po(buffer, catalog, width=0, omit_header=False, sort_output=False)
+    # Rewritten only when a message changed, not for a new POT-Creation-Date alone.
+    if path.exists() and _undated(path.read_bytes()) == _undated(buffer.getvalue()):
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "wb") as handle:
-        write_po(handle, catalog, width=0, omit_header=False, sort_output=False)
+    path.write_bytes(buffer.getvalue())
+
+
+def _undated(pot: bytes) -> bytes:
+    return re.sub(rb'^"POT-Creation-Date: [^"]*"\n', b"", pot, flags=re.MULTILINE)
 
 
 def update_template_catalogs(langs, messages) -> list:
