@@ -120,26 +120,24 @@ def too_long_on_page(
     composed: Composed, page_box, number: int, boxes: tuple
 ) -> "FieldTooLong | None":
     """The error naming the field behind a line that runs off page `number` or over
-    another line, from a layout with named fields; None when no field is involved (then
-    a template or stylesheet is to blame)."""
+    another line, from a layout with named fields: a field printed as a block that cannot
+    be split across pages, and taller than a page. None otherwise: a field in its place
+    does not cause either, so a template or stylesheet is to blame."""
     fields = fields_of(page_box)
     involved = [fields[id(box)] for box in boxes if id(box) in fields]
     if not involved:
         return None
     path, field_box = max(involved, key=lambda found: found[1].margin_height())
-    text = field_text(composed, path)
     height, available = field_box.margin_height(), page_box.height
-    document = f"the {composed.job.lang} {composed.job.kind}"
-    if height > available:
-        what = (
-            f"too long for {document}: it is printed as one block that cannot be split "
-            f"across pages, and at {len(text)} characters it is taller than a page "
-            f"(page {number})"
-        )
-        fix = _fix(composed, path, 1 - 0.95 * available / height)  # some room to spare
-    else:
-        what = f"does not fit where {document} prints it (page {number})"
-        fix = "shorten it in the English master"
+    if height <= available:
+        return None
+    text = field_text(composed, path)
+    what = (
+        f"too long for the {composed.job.lang} {composed.job.kind}: it is printed as one "
+        f"block that cannot be split across pages, and at {len(text)} characters it is "
+        f"taller than a page (page {number})"
+    )
+    fix = _fix(composed, path, 1 - 0.95 * available / height)  # some room to spare
     return FieldTooLong(f"{location(composed, path)}: {path}: {what}; {fix}")
 
 
