@@ -71,7 +71,10 @@ def lay_out(jobs: list[Job]) -> tuple[list[str], list[str]]:
 
     notes: list[str] = []
     problems: list[str] = []
+    failed: set[str] = set()
     for job in jobs:
+        if job.kind in failed:
+            continue  # the card on a second card size: one message is enough
         try:
             notes += pipeline().check(job)
         except TranslationError:
@@ -79,6 +82,7 @@ def lay_out(jobs: list[Job]) -> tuple[list[str], list[str]]:
         except (HandoutsError, jinja2.TemplateError) as error:
             text = str(error)
             problems.append(text if text.startswith(job.name) else f"{job.name}: {text}")
+            failed.add(job.kind)
     return notes, problems
 
 
