@@ -20,11 +20,14 @@ from pathlib import Path
 import polib
 
 from . import __version__
+from .errors import CatalogError, Problem
 from .locations import (
     TEMPLATES_DIR,
     available_languages,  # noqa: F401 (re-exported)
     content_catalog_path,
+    display_path,
 )
+from .placeholders import Issue, catalog_issues
 from .schema import Drug
 
 REVIEWER = "X-Clinical-Reviewer"
@@ -187,12 +190,30 @@ def read_review(po: polib.POFile, status: CatalogStatus) -> None:
 
 
 @functools.lru_cache(maxsize=32)
-def _parse_catalog(text: str):
-    """A parsed catalogue and its live entries by context. A worker renders a drug's
-    handout and its card one after the other: the same text is parsed once. Keyed by the
-    whole text, so a changed file is always parsed again."""
+def _parse_catalog(text: str, lang: str):
+    """A parsed catalogue, its live entries by context and its broken entries. A worker
+    renders a drug's handout and its card one after the other: the same text is parsed
+    once. Keyed by the whole text, so a changed file is always parsed again."""
     po = polib.pofile(text, wrapwidth=0)
-    return po, {e.msgctxt: e for e in po if not e.obsolete and e.msgctxt}
+    entries = {e.msgctxt: e for e in po if not e.obsolete and e.msgctxt}
+    return po, entries, catalog_issues(po, lang, formatted=False)
+
+
+def entry_line(path: Path, lang: str, context: str) -> int | None:
+    """The line of a content catalogue's entry for a field, for messages."""
+    try:
+        _, entries, _ = _parse_catalog(path.read_text(encoding="utf-8"), lang)
+    except OSError:
+        return None
+    entry = entries.get(context)
+    return entry.linenum if entry is not None else None
+
+
+def raise_issues(path: Path, issues: list[Issue]) -> None:
+    """A catalogue with broken entries is not used at all: CatalogError, one per entry."""
+    if issues:
+        name = display_path(path)
+        raise CatalogError([Problem(name, i.line, 1, i.entry, i.message) for i in issues])
 
 
 def load_translation(drug_dir: Path, drug: Drug, lang: str) -> Translation:
@@ -206,7 +227,8 @@ def load_translation(drug_dir: Path, drug: Drug, lang: str) -> Translation:
     path = content_catalog_path(drug_dir, lang)
     entries = {}
     if path.exists():
-        po, entries = _parse_catalog(path.read_text(encoding="utf-8"))
+        po, entries, issues = _parse_catalog(path.read_text(encoding="utf-8"), lang)
+        raise_issues(path, issues)
         read_review(po, status)
     strings = {}
     for field_path, text in english.items():

@@ -1,21 +1,23 @@
 """What `handouts check` verifies beyond the schema: templates, translations, fonts, and
 the content lint rules (lint.py)."""
 
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 
 import jinja2
 
-from .catalogs import available_languages, load_translation, translatable_strings
-from .compose import Job, compose
+from .catalogs import load_translation, translatable_strings
+from .compose import Job
 from .content import DrugContent
 from .documents import KINDS
 from .errors import HandoutsError
 from .lint import Finding, lint
-from .localize import TranslationError, localize
+from .localize import TranslationError, catalog_problems, localize
+from .locations import available_languages, untranslated_languages
 from .readability import MAX_ENGLISH_GRADE, patient_text, reading_level
-from .render_html import Environments, render_html
+from .render_html import Environments
+from .stocks import STOCKS
 from .template_strings import load_template_translation
-from .verify import check_glyphs
 
 
 @dataclass
@@ -25,28 +27,73 @@ class CheckReport:
     problems: list[str] = field(default_factory=list)  # anything that fails the check
     findings: list[Finding] = field(default_factory=list)  # lint: errors fail, warnings not
     incomplete: int = 0  # catalogues with stale or missing
+    notes: list[str] = field(default_factory=list)  # advice, as build gives it (page limit)
 
 
-def check_all(drugs: list[DrugContent]) -> CheckReport:
+def check_all(drugs: list[DrugContent], executor: Executor | None = None) -> CheckReport:
+    """Every check; the documents are laid out on the executor's workers (default: in
+    this process), each drug and language a task."""
     report = CheckReport(drugs, findings=lint(drugs))
     environments = Environments()
     report.problems += _template_syntax(environments.get("en", None))
     if report.problems:
         return report
+    if executor is None:
+        from .batch import InlineExecutor
+
+        executor = InlineExecutor()
+    layouts = []
     for drug in drugs:
         for lang in available_languages(drug.path.parent):
+            broken = catalog_problems(drug, lang)
+            if broken:
+                report.problems += [str(p) for p in broken if str(p) not in report.problems]
+                continue
+            layouts.append(executor.submit(lay_out, _jobs(drug, lang)))
             report.lines.append(_status_line(drug, lang, report))
             _readability(drug, lang, report)
-            for kind in KINDS:
-                job = Job(drug, lang, kind, allow_fallback=True)
-                try:
-                    composed = compose(job)
-                    check_glyphs(render_html(environments, composed)[1])
-                except TranslationError:
-                    break  # reported in the status line; --strict turns it into a failure
-                except (HandoutsError, jinja2.TemplateError) as error:
-                    report.problems.append(f"{job.name}: {error}")
+        for lang in untranslated_languages(drug.path.parent):
+            report.lines.append(
+                f"{drug.id}\t{lang}\tnot translated yet (nothing in its catalogue); build skips it"
+            )
+    for future in layouts:
+        notes, problems = future.result()
+        report.notes += [note for note in notes if note not in report.notes]
+        report.problems += [p for p in problems if p not in report.problems]
     return report
+
+
+def lay_out(jobs: list[Job]) -> tuple[list[str], list[str]]:
+    """Runs in a worker: the documents laid out and checked as build checks them (glyphs,
+    page size, overlap, card fit, page limit), written nowhere, so that what check
+    passes, build builds. (notes, problems)."""
+    from .batch import pipeline
+
+    notes: list[str] = []
+    problems: list[str] = []
+    failed: set[str] = set()
+    for job in jobs:
+        if job.kind in failed:
+            continue  # the card on a second card size: one message is enough
+        try:
+            notes += pipeline().check(job)
+        except TranslationError:
+            break  # reported in the status line; --strict turns it into a failure
+        except (HandoutsError, jinja2.TemplateError) as error:
+            text = str(error)
+            problems.append(text if text.startswith(job.name) else f"{job.name}: {text}")
+            failed.add(job.kind)
+    return notes, problems
+
+
+def _jobs(drug: DrugContent, lang: str) -> list[Job]:
+    """What build makes by default, and the card on every card size (it may fit one and
+    not another)."""
+    cards: dict[tuple[float, float, float], str] = {}  # card size -> the first stock of it
+    for name, stock in STOCKS.items():
+        cards.setdefault((stock.card.width_mm, stock.card.height_mm, stock.card.safe_mm), name)
+    jobs = [Job(drug, lang, "handout", allow_fallback=True)]
+    return jobs + [Job(drug, lang, "card", allow_fallback=True, stock=s) for s in cards.values()]
 
 
 def _status_line(drug: DrugContent, lang: str, report: CheckReport) -> str:

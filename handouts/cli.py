@@ -10,9 +10,16 @@ import click
 
 from . import __version__
 from .documents import ALL_KINDS, KINDS, PAPERS
-from .errors import ContentError, HandoutsError
-from .languages import native_name, tags
-from .locations import CLINIC_VARIABLE, CONTENT_DIR, available_languages, discover, display_path
+from .errors import CatalogError, ContentError, HandoutsError
+from .languages import LANGUAGES, native_name, tags
+from .locations import (
+    CLINIC_VARIABLE,
+    CONTENT_DIR,
+    available_languages,
+    discover,
+    display_path,
+    untranslated_languages,
+)
 from .stocks import STOCKS
 
 # Heavier modules (pydantic, Babel, Jinja, WeasyPrint) are imported inside the commands
@@ -172,6 +179,10 @@ def build(
             for kind in (kinds or KINDS)
         ]
         if all_unchanged(keys, out_dir, template_folders(template_options, None)):
+            if not langs:
+                for drug_id, path in discover(content_dir).items():
+                    if selected is None or drug_id in selected:
+                        _skipped_note(drug_id, path.parent)
             click.echo(
                 f"{_plural(len(keys), 'document')}: 0 built, {len(keys)} unchanged, "
                 f"0 failed; manifest: {display_path(out_dir / 'manifest.json')}"
@@ -197,6 +208,9 @@ def build(
             raise ContentError(broken)
         for problem in broken:
             click.echo(str(problem), err=True)
+        if not langs:
+            for drug in loaded:
+                _skipped_note(drug.id, drug.path.parent)
         jobs = [
             Job(
                 drug,
@@ -214,6 +228,11 @@ def build(
             for lang in (langs or available_languages(drug.path.parent))
             for kind in (kinds or KINDS)
         ]
+        jobs, broken_catalogs = _without_broken_catalogs(jobs)
+        if broken_catalogs and not jobs and not broken:
+            raise CatalogError(broken_catalogs)
+        for problem in broken_catalogs:
+            click.echo(str(problem), err=True)
         # --debug: a document that fails by a bug reports its traceback under FAILED.
         debug = click.get_current_context().find_root().params.get("debug", False)
         with _progress(len(jobs)) as show:
@@ -251,19 +270,37 @@ def build(
             "interrupted; the finished documents are complete and in the "
             "manifest, run the same command again to build the rest"
         )
-    if report.failed or broken:
+    if report.failed or broken or broken_catalogs:
         drugs_failed = len({p.file for p in broken})
+        catalogs_failed = len({p.file for p in broken_catalogs})
         raise HandoutsError(
             ", ".join(
                 part
                 for part in (
                     f"{_plural(len(report.failed), 'document')} not built" if report.failed else "",
                     f"{_plural(drugs_failed, 'drug')} with broken content" if broken else "",
+                    f"{_plural(catalogs_failed, 'translation catalogue')} with broken entries "
+                    "(their languages were not built)"
+                    if broken_catalogs
+                    else "",
                 )
                 if part
             )
             + "; see above"
         )
+
+
+def _without_broken_catalogs(jobs: list) -> tuple[list, list]:
+    """The jobs whose catalogues are sound, and each broken entry once (a template
+    catalogue is read by every drug's documents in its language)."""
+    from .localize import catalog_problems
+
+    problems: dict = {}
+    for job in jobs:
+        if (job.drug.id, job.lang) not in problems:
+            problems[(job.drug.id, job.lang)] = catalog_problems(job.drug, job.lang)
+    kept = [job for job in jobs if not problems[(job.drug.id, job.lang)]]
+    return kept, sorted({p for found in problems.values() for p in found})
 
 
 @contextlib.contextmanager
@@ -290,16 +327,24 @@ def _progress(total: int):
 @content_option
 def check(drugs, strict, content_dir):
     """Validate content, templates and translations; exit 1 with the findings."""
+    from .batch import make_executor
     from .checks import check_all
     from .content import load_all
 
     selected = _select_drugs(drugs, True, content_dir)
     _unregistered(content_dir)
-    report = check_all(load_all(content_dir, selected))
+    # The documents are laid out (never written) on build's warm workers.
+    executor = make_executor("local", None)
+    try:
+        report = check_all(load_all(content_dir, selected), executor)
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
     for line in report.lines:
         click.echo(line)
     for finding in report.findings:
         click.echo(str(finding), err=True)
+    for note in report.notes:
+        click.echo(f"Warning: {note}", err=True)
     errors = sum(finding.level == "error" for finding in report.findings)
     warnings = len(report.findings) - errors
     failures = list(report.problems)
@@ -464,9 +509,9 @@ def i18n():
 )
 @click.option(
     "--templates/--no-templates",
-    default=True,
-    show_default=True,
-    help="Also extract the template strings and update their catalogues.",
+    default=None,
+    help="Also extract the template strings and update handouts' own template "
+    "catalogues. Default: only for the bundled content (no --content).",
 )
 @content_option
 def update(drugs, langs, templates, content_dir):
@@ -475,6 +520,7 @@ def update(drugs, langs, templates, content_dir):
     New strings arrive untranslated, changed English marks the entry fuzzy (keeping the
     old English), removed strings become obsolete. Translations are never lost.
     """
+    from .add_language import clinic_template_catalog
     from .catalogs import content_catalog_path, translatable_strings, update_catalog
     from .content import load_all
     from .template_strings import extract_messages, update_template_catalogs
@@ -482,7 +528,29 @@ def update(drugs, langs, templates, content_dir):
     selected = _select_drugs(drugs, True, content_dir)
     discover(content_dir)  # the folder's own languages, if it adds any
     langs = [lang for lang in (_check_langs(langs) or tags()) if lang != "en"]
+    # The template catalogues are part of handouts (an installed package, or a checkout):
+    # a clinic updating its own content folder must not rewrite them.
+    own_content = content_dir.resolve() == CONTENT_DIR.resolve()
+    if templates and not own_content:
+        raise click.UsageError(
+            "--templates updates handouts' own template catalogues; run it without "
+            "--content, in a checkout of handouts"
+        )
+    if templates is None:
+        templates = own_content
     results = update_template_catalogs(langs, extract_messages()) if templates else []
+    # A language the content folder adds keeps its template catalogue in that folder.
+    results += [
+        update_catalog(
+            clinic_template_catalog(content_dir, lang),
+            lang,
+            extract_messages(),
+            "handouts templates",
+            key_by_context=False,
+        )
+        for lang in langs
+        if lang not in LANGUAGES
+    ]
     for drug in load_all(content_dir, selected):
         entries = translatable_strings(drug.drug)
         project = f"handouts {drug.id} {drug.drug.content_version}"
@@ -563,7 +631,20 @@ def _describe(drug) -> str:
     langs = ", ".join(
         f"{lang} ({native_name(lang)})" for lang in available_languages(drug.path.parent)
     )
-    return f"{drug.id}\t{brands}\t{langs}"
+    untranslated = untranslated_languages(drug.path.parent)
+    waiting = f"\tnot translated yet: {', '.join(untranslated)}" if untranslated else ""
+    return f"{drug.id}\t{brands}\t{langs}{waiting}"
+
+
+def _skipped_note(drug_id: str, drug_dir: Path) -> None:
+    """Say which catalogues a build leaves out because nothing in them is translated."""
+    untranslated = untranslated_languages(drug_dir)
+    if untranslated:
+        click.echo(
+            f"{drug_id}: skipped {', '.join(untranslated)}: not translated yet (nothing in "
+            "their catalogues is translated)",
+            err=True,
+        )
 
 
 def _select_drugs(drugs, all_drugs, content_dir) -> list[str] | None:

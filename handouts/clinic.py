@@ -88,7 +88,10 @@ def load_clinic(path: Path) -> ClinicSettings:
             ],
             "the clinic settings",
         )
-    data, positions, problems = load_yaml(path)
+    try:
+        data, positions, problems = load_yaml(path)
+    except ContentError as error:  # a YAML syntax error, a control character
+        raise ContentError(error.problems, "the clinic settings") from None
     if not isinstance(data, dict):
         problems.append(
             Problem(filename, 1, 1, "", "expected a mapping of settings (name:, phone_24h:, ...)")

@@ -308,6 +308,12 @@ def _context(job: Job, localized: Localized) -> tuple[dict, QRCode]:
         "display_name": display_name,
         "brands": brands,
         "brand_countries": brand_countries,
+        # Each printed brand name's field (its first entry), so that a name too long for
+        # a card is reported as itself.
+        "brand_fields": {
+            brand.name: f"names.brands[{i}].name"
+            for i, brand in reversed(list(enumerate(drug.names.brands)))
+        },
         "last_reviewed": _long_date(drug.last_reviewed, loc),
         "qr": qr,
         "large_print": job.large_print,

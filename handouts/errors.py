@@ -33,5 +33,12 @@ class ContentError(HandoutsError):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
+class CatalogError(ContentError):
+    """Broken entries of translation catalogues (a placeholder that is not the English's)."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__(problems, "the translations")
+
+
 class RenderError(HandoutsError):
     """A document rendered, but breaks a print rule (overflow, missing glyph, foreign font...)."""

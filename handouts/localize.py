@@ -13,7 +13,7 @@ from typing import Any
 
 from .catalogs import is_critical, load_translation
 from .content import DrugContent
-from .errors import HandoutsError
+from .errors import CatalogError, HandoutsError, Problem
 from .languages import SOURCE_LANGUAGE
 from .locations import display_path
 from .schema import Drug
@@ -81,6 +81,25 @@ def localize(
     drug = _apply(content.drug, translation.strings)
     draft = not (status.reviewed and templates.status.reviewed)
     return Localized(drug, lang, frozenset(fallback), draft, templates)
+
+
+def catalog_problems(
+    content: DrugContent, lang: str, template_dirs: tuple[Path, ...] = ()
+) -> list[Problem]:
+    """The broken entries of the catalogues a document in this language reads (the drug's
+    and the templates'), so that a front end can report each once, before any layout."""
+    if lang == SOURCE_LANGUAGE:
+        return []
+    problems: list[Problem] = []
+    try:
+        load_translation(content.path.parent, content.drug, lang)
+    except CatalogError as error:
+        problems += error.problems
+    try:
+        load_template_translation(lang, template_dirs)
+    except CatalogError as error:
+        problems += error.problems
+    return problems
 
 
 _PART = re.compile(r"([A-Za-z_]+)|\[(\d+)\]")

@@ -3,6 +3,7 @@ installed wheel works from any folder. A clinic's own folders are given on the c
 line (--content) and searched before these.
 """
 
+import re
 from importlib.resources import files
 from pathlib import Path
 
@@ -85,8 +86,39 @@ def unregistered_catalogs(content_dir: Path) -> list[str]:
 
 
 def available_languages(drug_dir: Path) -> list[str]:
-    """English plus every language with a content catalogue for this drug."""
-    from .languages import SOURCE_LANGUAGE, tags
+    """English plus every language whose content catalogue for this drug has a translation:
+    what `build` makes by default, the web page offers and `check` lays out."""
+    from .languages import SOURCE_LANGUAGE
 
-    found = {p.stem for p in (drug_dir / "locale").glob("*.po")}
-    return [SOURCE_LANGUAGE] + [lang for lang in tags() if lang in found]
+    return [SOURCE_LANGUAGE] + [lang for lang, path in _catalogs(drug_dir) if _translated(path)]
+
+
+def untranslated_languages(drug_dir: Path) -> list[str]:
+    """Languages with a catalogue for this drug in which nothing is translated yet, as
+    `i18n update` leaves them for the translators: skipped, not failed, by default."""
+    return [lang for lang, path in _catalogs(drug_dir) if not _translated(path)]
+
+
+def _catalogs(drug_dir: Path) -> list[tuple[str, Path]]:
+    from .languages import tags
+
+    found = {p.stem: p for p in (drug_dir / "locale").glob("*.po")}
+    return [(lang, found[lang]) for lang in tags() if lang in found]
+
+
+# A translated entry as written on one line; the header's msgstr is always empty.
+_ONE_LINE_TRANSLATION = re.compile(r'^msgstr(?:\[\d+\])? "[^"\n]', re.MULTILINE)
+
+
+def _translated(path: Path) -> bool:
+    """Whether any entry has a translation (a fuzzy one counts: it is stale, not new).
+    Read with a pattern first: a no-change rebuild asks this of every catalogue."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        if _ONE_LINE_TRANSLATION.search(text):
+            return True
+        import polib
+
+        return any(e.msgstr for e in polib.pofile(text) if e.msgid and not e.obsolete)
+    except (OSError, ValueError):
+        return True  # unreadable: let the build say what is wrong with it

@@ -9,10 +9,20 @@ from collections import OrderedDict
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .compose import Composed, Job, Unplaceable, compose, printed_personal, use_job
+from . import engine
+from .compose import (
+    Composed,
+    FieldMarker,
+    Job,
+    Unplaceable,
+    compose,
+    printed_personal,
+    use_job,
+)
 from .errors import RenderError
 from .fetcher import LockedFetcher
 from .fingerprint import input_hash, shared_inputs
+from .overflow import too_long_on_page
 from .pdf import Renderer
 from .render_html import Environments, render_html
 from .stamp import Place, find_places, measure, overlay_html, prepare, shifts, stamp
@@ -20,10 +30,12 @@ from .verify import (
     CARD_FONT_SIZES_PT,
     MIN_CARD_FONT_PT,
     CardOverflow,
+    LayoutFault,
     check_glyphs,
     check_layout,
     check_pdf,
     check_personal,
+    layout_fault,
 )
 
 # Layouts kept for personalized requests (stamp.py), per process: each a PDF of tens to
@@ -89,6 +101,11 @@ class Pipeline:
     def lay_out_and_write(self, jobs: list[Job]) -> Rendered:
         """render_together, with every document laid out in full."""
         return self._write([self._lay_out(job) for job in jobs])[0]
+
+    def check(self, job: Job) -> list[str]:
+        """Lay one document out and run every check build runs on it before writing
+        (`handouts check`); nothing is written. Returns the advisory notes."""
+        return self._lay_out(job)[2]
 
     def _write(self, laid_out: list) -> tuple[Rendered, Composed]:
         pdf = self.renderer.write([(composed, document) for composed, document, _ in laid_out])
@@ -212,7 +229,30 @@ class Pipeline:
         html, parts = render_html(self.environments, composed)
         check_glyphs(parts)
         document, warnings = self.renderer.layout(composed, html, self.fetcher)
-        return composed, document, check_layout(composed, document, warnings)
+        try:
+            return composed, document, check_layout(composed, document, warnings)
+        except LayoutFault as fault:
+            raise self._cause(composed, fault) from None
+
+    def _cause(self, composed: Composed, fault: LayoutFault) -> RenderError:
+        """The field behind a line off its page or over another, if a field is: the
+        document laid out again with its fields named (handouts leave the names out, for
+        speed), the same check finding the same fault there."""
+        named = replace(
+            composed,
+            context={
+                **composed.context,
+                "field": FieldMarker(composed.localized.fallback_fields, named=True),
+            },
+        )
+        html, _ = render_html(self.environments, named)
+        document, _ = self.renderer.layout(named, html, self.fetcher)
+        if fault.page > len(document.pages):
+            return fault
+        page_box = engine.page_box(document.pages[fault.page - 1])
+        found = layout_fault(page_box)
+        cause = found and too_long_on_page(named, page_box, fault.page, found[1])
+        return cause or fault
 
 
 class _Recent(OrderedDict):

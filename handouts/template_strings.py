@@ -1,5 +1,7 @@
 """The templates' own words: extracted with Babel, translated in gettext catalogues."""
 
+import io
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -9,8 +11,9 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import write_po
 
-from .catalogs import TEMPLATE_POT, CatalogStatus, read_review, update_catalog
+from .catalogs import TEMPLATE_POT, CatalogStatus, raise_issues, read_review, update_catalog
 from .locations import TEMPLATES_DIR, find_template_catalog, template_catalog_path
+from .placeholders import catalog_issues
 
 _METHODS = [("**.html", "jinja2")]
 _OPTIONS = {
@@ -33,9 +36,17 @@ def write_template_pot(messages, path: Path = TEMPLATE_POT) -> None:
     catalog = Catalog(project="handouts templates", fuzzy=False)
     for context, msgid in messages:
         catalog.add(msgid, context=context)
+    buffer = io.BytesIO()
+    write_po(buffer, catalog, width=0, omit_header=False, sort_output=False)
+    # Rewritten only when a message changed, not for a new POT-Creation-Date alone.
+    if path.exists() and _undated(path.read_bytes()) == _undated(buffer.getvalue()):
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "wb") as handle:
-        write_po(handle, catalog, width=0, omit_header=False, sort_output=False)
+    path.write_bytes(buffer.getvalue())
+
+
+def _undated(pot: bytes) -> bytes:
+    return re.sub(rb'^"POT-Creation-Date: [^"]*"\n', b"", pot, flags=re.MULTILINE)
 
 
 def update_template_catalogs(langs, messages) -> list:
@@ -69,6 +80,8 @@ def _load(lang: str, path: Path) -> TemplateTranslation:
     entries = {}
     if path.exists():
         po = polib.pofile(str(path), wrapwidth=0)
+        # Every template string is %-formatted (new-style gettext), even without values.
+        raise_issues(path, catalog_issues(po, lang, formatted=True))
         read_review(po, status)
         entries = {(e.msgctxt, e.msgid): e for e in po if not e.obsolete}
     strings = {}

@@ -7,6 +7,7 @@ back, as a printer would see them.
 
 import io
 from html.parser import HTMLParser
+from typing import Any
 
 import pikepdf
 from fontTools import unicodedata
@@ -34,6 +35,16 @@ OVERLAP_TOLERANCE_PT = 0.5
 
 class CardOverflow(RenderError):
     """A card side's content does not fit its safe area."""
+
+
+class LayoutFault(RenderError):
+    """A line of text runs off its page or over another line (or an image): the page
+    numbered `page`, and the boxes involved, so that the pipeline can find the field."""
+
+    def __init__(self, message: str, page: int, boxes: tuple):
+        super().__init__(message)
+        self.page = page
+        self.boxes = boxes
 
 
 def check_glyphs(parts: list[tuple[Composed, str]]) -> None:
@@ -127,7 +138,7 @@ def check_layout(composed: Composed, document, warnings: list[str]) -> list[str]
         if len(document.pages) > limit:
             notes.append(f"{name}: {len(document.pages)} pages, more than the limit of {limit}")
     else:
-        _check_cards(name, document, composed.geometry.card_safe_mm)
+        _check_cards(composed, document, composed.geometry.card_safe_mm)
         size = _page_size_pt(composed)
     for number, page in enumerate(document.pages, 1):
         got = (page.width / PX_PER_PT, page.height / PX_PER_PT)
@@ -136,15 +147,42 @@ def check_layout(composed: Composed, document, warnings: list[str]) -> list[str]
                 f"{name}: page {number} is {got[0]:.1f} x {got[1]:.1f} pt, "
                 f"expected {size[0]:.1f} x {size[1]:.1f} pt"
             )
-        overlap = overlapping_lines(engine.page_box(page))
-        if overlap:
-            first, second = (_text_of(box).strip()[:50] or "an image" for box in overlap)
-            raise RenderError(
-                f"{name}: on page {number}, {first!r} and {second!r} are printed "
-                "over each other. A stylesheet or template change has broken "
-                "the layout; undo it or fix the CSS that places them"
-            )
+        fault = layout_fault(engine.page_box(page))
+        if fault:
+            raise LayoutFault(f"{name}: on page {number}, {fault[0]}", number, fault[1])
     return notes
+
+
+def layout_fault(page_box) -> tuple[str, tuple] | None:
+    """A line that runs off the page, or two that are printed over each other: what is
+    wrong and the boxes involved. Content in normal flow does neither; a style that pulls
+    it out of place, or a block that cannot be split and is taller than a page, does."""
+    off = off_page(page_box)
+    if off is not None:
+        text = text_of(off).strip()[:50] or "an image"
+        return (
+            f"{text!r} runs off the page. A stylesheet or template change has broken the "
+            "layout; undo it or fix the CSS that places it"
+        ), (off,)
+    overlap = overlapping_lines(page_box)
+    if overlap:
+        first, second = (text_of(box).strip()[:50] or "an image" for box in overlap)
+        return (
+            f"{first!r} and {second!r} are printed over each other. A stylesheet or "
+            "template change has broken the layout; undo it or fix the CSS that places them"
+        ), overlap
+    return None
+
+
+def off_page(page_box):
+    """A line of text or an image that reaches past the bottom of the page, or None: where
+    a block that cannot be split across pages and is taller than one ends up."""
+    slack = OVERLAP_TOLERANCE_PT * PX_PER_PT
+    height = page_box.margin_height()
+    for box in _printed_boxes(page_box):
+        if box.position_y + box.margin_height() > height + slack:
+            return box
+    return None
 
 
 def overlapping_lines(page_box):
@@ -179,7 +217,7 @@ def _printed_boxes(box):
         yield box
         return
     inner = [found for child in box.children for found in _printed_boxes(child)]
-    if engine.is_line(box) and not inner and _text_of(box).strip():
+    if engine.is_line(box) and not inner and text_of(box).strip():
         yield box
     yield from inner
 
@@ -262,40 +300,50 @@ def _first_time(obj, seen: set) -> bool:
     return True
 
 
-def _check_cards(name: str, document, safe_mm: float) -> None:
+def _check_cards(composed: Composed, document, safe_mm: float) -> None:
     """Every card side must fit inside its safe area, on its own page: nothing may be
     clipped, and text is never shrunk to make it fit."""
+    name = composed.job.name
     if len(document.pages) != len(CARD_SIDES):
         raise RenderError(f"{name}: {len(document.pages)} pages, expected 2 (fronts, backs)")
     from . import engine
+    from .overflow import card_overflow_message
 
     safe = safe_mm / MM_PER_PT * PX_PER_PT - 0.01
+    # (side, n-th card of the page with that side) -> [(slot, [(box, field)])], a slot on
+    # each page the side reaches: text that overflows a card may go on on the next page.
+    sides: dict[tuple[str, int], list[tuple[Any, list]]] = {}
     for page in document.pages:
+        on_page: dict[int, tuple[Any, str, list]] = {}  # id(slot) -> (slot, side, boxes)
         for box, field, side, slot in _boxes(engine.page_box(page)):
-            if slot is None or side is None:
-                continue
-            inside = (
-                slot.position_x + safe <= box.position_x
-                and box.position_x + box.margin_width() <= slot.position_x + slot.width - safe
-                and slot.position_y + safe <= box.position_y
-                and box.position_y + box.margin_height() <= slot.position_y + slot.height - safe
-            )
-            if not inside:
-                text = _text_of(box).strip()
-                where = f"field {field}" if field else f"the fixed text {text[:40]!r}"
-                raise CardOverflow(
-                    f"{name}: the card {side} does not fit; {where} runs past "
-                    "the safe area even at the smallest card text "
-                    f"({MIN_CARD_FONT_PT:g} pt). Card text is never clipped, and a "
-                    "translation is never cut to fit: the content's owner shortens the "
-                    "English master, for every language (docs/content-format.md, card)"
-                )
+            if slot is not None and side is not None:
+                on_page.setdefault(id(slot), (slot, side, []))[2].append((box, field))
+        counts: dict[str, int] = {}
+        for slot, side, boxes in on_page.values():
+            number = counts[side] = counts.get(side, -1) + 1
+            sides.setdefault((side, number), []).append((slot, boxes))
+    for (side, number), fragments in sides.items():
+        if len(fragments) > 1 or not all(
+            _inside(box, slot, safe) for slot, boxes in fragments for box, _ in boxes
+        ):
+            # On a sheet, each card is fitted alone first: a slot is that card's.
+            card = composed.slots[number] if composed.slots else composed
+            raise CardOverflow(card_overflow_message(card, side, fragments, safe))
 
 
-def _text_of(box) -> str:
+def _inside(box, slot, safe: float) -> bool:
+    return (
+        slot.position_x + safe <= box.position_x
+        and box.position_x + box.margin_width() <= slot.position_x + slot.width - safe
+        and slot.position_y + safe <= box.position_y
+        and box.position_y + box.margin_height() <= slot.position_y + slot.height - safe
+    )
+
+
+def text_of(box) -> str:
     from . import engine
 
-    return box.text if engine.is_text(box) else "".join(map(_text_of, box.children))
+    return box.text if engine.is_text(box) else "".join(map(text_of, box.children))
 
 
 def _boxes(box, field=None, side=None, slot=None):

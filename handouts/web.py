@@ -22,6 +22,7 @@ from .clinic_templates import template_folders
 from .compose import Job, Personal
 from .content import DrugContent, load_all
 from .documents import KINDS
+from .errors import CatalogError
 from .languages import direction, native_name
 from .locations import TEMPLATES_DIR
 from .stocks import STOCKS
@@ -182,14 +183,17 @@ def _catalog(drugs: dict[str, DrugContent], template_dirs: tuple[Path, ...]) -> 
             if lang == "en":
                 status = {"complete": True, "reviewed": True}
             else:
-                content = load_translation(drug.path.parent, drug.drug, lang).status
-                templates = load_template_translation(lang, template_dirs).status
-                status = {
-                    "complete": not (
-                        content.missing or content.stale or templates.missing or templates.stale
-                    ),
-                    "reviewed": content.reviewed and templates.reviewed,
-                }
+                try:
+                    content = load_translation(drug.path.parent, drug.drug, lang).status
+                    templates = load_template_translation(lang, template_dirs).status
+                    status = {
+                        "complete": not (
+                            content.missing or content.stale or templates.missing or templates.stale
+                        ),
+                        "reviewed": content.reviewed and templates.reviewed,
+                    }
+                except CatalogError:  # a broken entry blocks the language, as a missing one
+                    status = {"complete": False, "reviewed": False}
             languages.append(
                 {"tag": lang, "name": native_name(lang), "dir": direction(lang), **status}
             )

@@ -5,6 +5,7 @@ from it with the safe constructor and keep a map from field path to (line, colum
 that schema errors can point at the exact spot in the file.
 """
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,6 +15,11 @@ from .errors import ContentError, Problem
 from .locations import display_path
 
 FieldPath = tuple[str | int, ...]
+
+# Unicode's control characters (category Cc) other than tab, line feed and carriage return:
+# invisible, never printable, and (NEL aside) refused by PyYAML's reader with a character
+# offset rather than a line. They arrive pasted from terminals, PDFs and word processors.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 @dataclass
@@ -77,11 +83,27 @@ def _build(node, path, constructor, positions, problems, filename):
             for i, item in enumerate(node.value)
         ]
     try:
-        return constructor.construct_object(node, deep=True)
+        value = constructor.construct_object(node, deep=True)
     except ValueError:
         # e.g. 2026-02-30 matches YAML's date pattern but is no date: keep the text and
         # let the schema report it with its position.
         return node.value
+    if isinstance(value, str):
+        # A double-quoted escape (\a, \x1b, \0) puts a control character in the text.
+        for ch in dict.fromkeys(CONTROL.findall(value)):
+            line, col = _mark(node)
+            problems.append(
+                Problem(
+                    filename,
+                    line,
+                    col,
+                    format_path(path),
+                    f"the text holds control character U+{ord(ch):04X}, written as an "
+                    "escape (such as \\a, \\e, \\0 or \\x07) in quotes; it cannot be "
+                    "printed, remove the escape",
+                )
+            )
+    return value
 
 
 def load_yaml(path: Path) -> tuple[object, Positions, list[Problem]]:
@@ -97,6 +119,9 @@ def load_yaml(path: Path) -> tuple[object, Positions, list[Problem]]:
                 )
             ]
         ) from None
+    control = _control_problems(text, filename)
+    if control:
+        raise ContentError(control)
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as error:
@@ -122,6 +147,63 @@ def load_yaml(path: Path) -> tuple[object, Positions, list[Problem]]:
             [Problem(filename, line, col, "", f"YAML error: {error.problem}")]
         ) from None
     return data, positions, problems
+
+
+def _control_problems(text: str, filename: str) -> list[Problem]:
+    """Every raw control character, by line and column, with the field it is in."""
+    found = list(CONTROL.finditer(text))
+    if not found:
+        return []
+    cleaned = CONTROL.sub(" ", text)
+    fields = _scalar_spans(cleaned)
+    problems = []
+    for match in found:
+        index = match.start()
+        line = text.count("\n", 0, index) + 1
+        column = index - (text.rfind("\n", 0, index) + 1) + 1
+        # In a value, or just before one (where YAML skips the space it became).
+        where = next(
+            (
+                path
+                for start, end, path in fields
+                if index < end and not cleaned[index:start].strip()
+            ),
+            None,
+        )
+        problems.append(
+            Problem(
+                filename,
+                line,
+                column,
+                format_path(where) if where is not None else "",
+                f"control character U+{ord(match.group()):04X} is not allowed: it is "
+                "invisible and cannot be printed; delete it (if your editor does not show "
+                "it, retype the text around this spot)",
+            )
+        )
+    return problems
+
+
+def _scalar_spans(text: str) -> list[tuple[int, int, FieldPath]]:
+    """(start, end, field path) of every scalar value; none if the text is not YAML."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return []
+    spans: list[tuple[int, int, FieldPath]] = []
+
+    def walk(node, path: FieldPath) -> None:
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                walk(value, path + (str(key.value),))
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                walk(item, path + (i,))
+        elif node is not None:
+            spans.append((node.start_mark.index, node.end_mark.index, path))
+
+    walk(root, ())
+    return spans
 
 
 def format_path(path: FieldPath) -> str:

@@ -69,3 +69,76 @@ def test_valid_fixture_checks_clean():
 def test_bundled_content_checks_clean():
     result = run_cli("check")
     assert result.returncode == 0, result.stderr
+
+
+def _control_drug(tmp_path, replace):
+    """The valid fixture with some text replaced, in a content folder of its own."""
+    content = tmp_path / "content"
+    shutil.copytree(FIXTURES / "valid", content)
+    path = content / "testdrug" / "drug.yaml"
+    text = path.read_text(encoding="utf-8")
+    for old, new in replace:
+        assert old in text
+        text = text.replace(old, new, 1)
+    path.write_text(text, encoding="utf-8")
+    return content
+
+
+def test_raw_control_characters_are_file_line_col_errors(tmp_path):
+    content = _control_drug(
+        tmp_path,
+        [
+            ("# A small", "#\x00 A small"),
+            ("Pretend rash", "Pretend\x07 rash"),
+            ("Sample", "\x1bSample"),
+        ],
+    )
+    for command in (["check"], ["build", "--all", "--out", tmp_path / "out"]):
+        result = run_cli(*command, "--content", content, cwd=tmp_path)
+        assert result.returncode == 1
+        fix = (
+            "is not allowed: it is invisible and cannot be printed; delete it (if your "
+            "editor does not show it, retype the text around this spot)"
+        )
+        assert result.stderr == (
+            f"content/testdrug/drug.yaml:1:2: control character U+0000 {fix}\n"
+            "content/testdrug/drug.yaml:24:16: boxed_warnings[0].symptoms[1]: "
+            f"control character U+0007 {fix}\n"
+            "content/testdrug/drug.yaml:29:9: call_right_away[0].symptoms[0]: "
+            f"control character U+001B {fix}\n"
+            "Error: 3 problems in the content; nothing was written.\n"
+        )
+        assert not (tmp_path / "out").exists()
+
+
+def test_escaped_control_character_is_reported_at_its_field(tmp_path):
+    content = _control_drug(tmp_path, [("title: Tests", 'title: "Te\\x1bsts"')])
+    result = run_cli("check", "--content", content, cwd=tmp_path)
+    assert result.returncode == 1
+    assert (
+        "content/testdrug/drug.yaml:33:12: safety_reminders[0].title: the text holds control "
+        "character U+001B, written as an escape (such as \\a, \\e, \\0 or \\x07) in quotes; "
+        "it cannot be printed, remove the escape\n" in result.stderr
+    )
+
+
+def test_control_character_in_clinic_settings(tmp_path):
+    clinic = tmp_path / "clinic.yaml"
+    clinic.write_text("name: River\x07side\nphone_24h: '+1 555 010 0199'\n", encoding="utf-8")
+    result = run_cli(
+        "build",
+        "testdrug",
+        "--content",
+        FIXTURES / "valid",
+        "--clinic",
+        clinic,
+        "--out",
+        tmp_path / "out",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith(
+        "clinic.yaml:1:12: name: control character U+0007 is not allowed"
+    )
+    assert result.stderr.endswith("Error: 1 problem in the clinic settings; nothing was written.\n")
+    assert not (tmp_path / "out").exists()
