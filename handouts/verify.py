@@ -175,12 +175,18 @@ def layout_fault(page_box) -> tuple[str, tuple] | None:
 
 
 def off_page(page_box):
-    """A line of text or an image that reaches past the bottom of the page, or None: where
-    a block that cannot be split across pages and is taller than one ends up."""
+    """A line of text or an image that reaches past an edge of the page, or None: past the
+    bottom is where a block that cannot be split across pages and is taller than one ends
+    up; past the top, a page-margin line that grew taller than its margin."""
     slack = OVERLAP_TOLERANCE_PT * PX_PER_PT
-    height = page_box.margin_height()
+    width, height = page_box.margin_width(), page_box.margin_height()
     for box in _printed_boxes(page_box):
-        if box.position_y + box.margin_height() > height + slack:
+        if (
+            box.position_y < -slack
+            or box.position_y + box.margin_height() > height + slack
+            or box.position_x < -slack
+            or box.position_x + box.margin_width() > width + slack
+        ):
             return box
     return None
 
