@@ -232,6 +232,30 @@ def test_large_print_body_text_is_at_least_18_pt(blinatumomab, pipeline):
     assert len(page_sizes(pdf)) > len(page_sizes(normal))
 
 
+@pytest.mark.parametrize(
+    ("drug_id", "lang"), [("blinatumomab", "ar"), ("inotuzumab-ozogamicin", "vi")]
+)
+def test_large_print_on_a4_keeps_every_line_on_the_page(drugs, pipeline, drug_id, lang):
+    # The draft line in the top margin (two lines of 18 pt in Arabic) and the long web
+    # address (in Vietnamese) once ran past the page's edges; the layout check (every
+    # edge) would stop the build, and the text is all there, the address in order.
+    drug = next(d for d in drugs if d.id == drug_id)
+    pdf = pipeline.render(Job(drug, lang, "handout", "a4", large_print=True)).pdf
+    document = pypdfium2.PdfDocument(pdf)
+    for page in document:
+        width, height = page.get_size()
+        textpage = page.get_textpage()
+        for i in range(textpage.count_chars()):
+            left, bottom, right, top = textpage.get_charbox(i)
+            if right > left:
+                assert -0.5 <= left and right <= width + 0.5, textpage.get_text_range(i, 1)
+                assert -0.5 <= bottom and top <= height + 0.5, textpage.get_text_range(i, 1)
+    document.close()
+    assert drug.drug.full_info_url["en"].replace("/", "") in pdf_text(pdf).replace(" ", "").replace(
+        "/", ""
+    )
+
+
 def test_handout_is_tagged_pdf_ua(letter_build):
     out, built = letter_build
     for item in built:
