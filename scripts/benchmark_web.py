@@ -33,6 +33,12 @@ NAMES = [
     "Zephyrine Quackenbush",
     "Olumide Adeyemi",
     "Søren Kierkegaard Ibsen",
+    # Names in other scripts, as a US or European hospital prints them every day: their
+    # letters come from the fallback fonts (a CJK font is the largest to subset).
+    "Nguyễn Thị Minh Khai",
+    "李小龍",
+    "فاطمة الزهراء",
+    "Олександра Ковальчук",
 ]
 _count = itertools.count()
 
