@@ -22,7 +22,7 @@ from . import engine
 from .compose import Composed
 from .engine import TemplateHTML
 from .fetcher import LockedFetcher
-from .fontcss import font_rules
+from .fontcss import font_faces, font_rules
 from .languages import registry
 from .locations import TEMPLATES_DIR
 from .stocks import MM_PER_PT
@@ -35,9 +35,11 @@ ZLIB_LEVEL = 6
 engine.set_deflate_level(ZLIB_LEVEL)
 
 
-def print_stylesheet() -> str:
-    """print.css, after the font rules made from the language registry in use."""
-    return font_rules(registry()) + STYLESHEET.read_text(encoding="utf-8")
+def print_stylesheet(fallback: tuple[str, ...] = ()) -> str:
+    """print.css, after the font rules made from the language registry in use (a
+    document's own, as the renderer gives them, in one piece)."""
+    reg = registry()
+    return font_faces(reg) + font_rules(reg, fallback) + STYLESHEET.read_text(encoding="utf-8")
 
 
 class WeasyPrintWarnings(logging.Handler):
@@ -58,27 +60,30 @@ class WeasyPrintWarnings(logging.Handler):
 class Renderer:
     def __init__(self):
         self.fonts = FontConfiguration()
-        self._stylesheets: dict[object, CSS] = {}
+        self._font_css: dict[tuple, list[CSS]] = {}
         self._page_css: dict[str, CSS] = {}
         self.fetcher = LockedFetcher()
         self.html_defaults = CSS(filename=HTML_DEFAULTS, url_fetcher=self.fetcher)
+        self.stylesheet = CSS(filename=STYLESHEET, url_fetcher=self.fetcher, font_config=self.fonts)
 
-    @property
-    def stylesheet(self) -> CSS:
-        """print.css with the font rules of the registry in use: a content folder's own
-        languages and fonts add rules, so there is one stylesheet for each registry."""
+    def font_stylesheets(self, fallback: tuple[str, ...] = ()) -> list[CSS]:
+        """The font rules of the registry in use (a content folder's languages and a
+        clinic's fonts add some) with the fallback families a document needs: made once
+        for each, and few differ (a document whose text needs no fallback font is the
+        rule)."""
         reg = registry()
-        if reg not in self._stylesheets:
+        key = (reg, fallback)
+        if key not in self._font_css:
             # A clinic's font files are read through the fetcher: allow their folder.
             folders = {f.parent for fam in reg.families.values() for f in fam.files.values()}
-            self.fetcher = LockedFetcher(font_dirs=tuple(sorted(folders)))
-            self._stylesheets[reg] = CSS(
-                string=print_stylesheet(),
-                base_url=STYLESHEET.as_uri(),
-                url_fetcher=self.fetcher,
-                font_config=self.fonts,
-            )
-        return self._stylesheets[reg]
+            fetcher = LockedFetcher(font_dirs=tuple(sorted(folders)))
+            faces = font_faces(reg)
+            self._font_css[key] = [
+                CSS(string=css, url_fetcher=fetcher, font_config=self.fonts)
+                for css in (faces, font_rules(reg, fallback))
+                if css
+            ]
+        return self._font_css[key]
 
     def close(self) -> None:
         """Delete WeasyPrint's copies of the bundled fonts (a temporary folder of a few MB).
@@ -96,14 +101,20 @@ class Renderer:
             self._page_css[css] = CSS(string=css, font_config=self.fonts)
         return self._page_css[css]
 
-    def layout(self, composed: Composed, html: str, fetcher: LockedFetcher | None = None):
+    def layout(
+        self,
+        composed: Composed,
+        html: str,
+        fetcher: LockedFetcher | None = None,
+        fallback: tuple[str, ...] = (),
+    ):
         """Lay out the document; returns the WeasyPrint Document and any warnings.
 
         fetcher: what the document may load, when a clinic's templates add folders to the
-        bundled ones (the stylesheets, parsed once, load bundled files only)."""
-        return self._render(
-            html, [self.stylesheet, self._geometry(composed)], _options(composed), fetcher
-        )
+        bundled ones (the stylesheets, parsed once, load bundled files only). fallback:
+        the fallback font families its text needs (fonts.fallback_families)."""
+        sheets = [*self.font_stylesheets(fallback), self.stylesheet, self._geometry(composed)]
+        return self._render(html, sheets, _options(composed), fetcher)
 
     def layout_overlay(self, html: str):
         """Lay out stamp.py's overlay: inline styles only, in the fonts print.css declared."""

@@ -22,6 +22,8 @@ from .compose import (
 from .errors import RenderError
 from .fetcher import LockedFetcher
 from .fingerprint import input_hash, shared_inputs
+from .fonts import fallback_families
+from .languages import SOURCE_LANGUAGE
 from .overflow import too_long_on_page
 from .pdf import Renderer
 from .render_html import Environments, render_html
@@ -157,7 +159,10 @@ class Pipeline:
         return Rendered(jobs[0], pdf, check_pdf(kept.first, pdf), kept.notes)
 
     def _overlay(self, places: list[Place], values: dict[str, str], job: Job):
-        overlay, warnings = self.renderer.layout_overlay(overlay_html(places, values, job.lang))
+        # The kept layout names its own text's fonts; the values may need others.
+        fallback = fallback_families("".join(values.values()), (job.lang, SOURCE_LANGUAGE))
+        html = overlay_html(places, values, job.lang, fallback)
+        overlay, warnings = self.renderer.layout_overlay(html)
         if warnings:
             raise RenderError(f"{job.name}: WeasyPrint reported: " + "; ".join(warnings))
         return overlay
@@ -228,7 +233,9 @@ class Pipeline:
         """HTML, glyph check, layout and layout checks: (composed, document, notes)."""
         html, parts = render_html(self.environments, composed)
         check_glyphs(parts)
-        document, warnings = self.renderer.layout(composed, html, self.fetcher)
+        document, warnings = self.renderer.layout(
+            composed, html, self.fetcher, fallback_families(html, _languages(composed))
+        )
         try:
             return composed, document, check_layout(composed, document, warnings)
         except LayoutFault as fault:
@@ -246,7 +253,9 @@ class Pipeline:
             },
         )
         html, _ = render_html(self.environments, named)
-        document, _ = self.renderer.layout(named, html, self.fetcher)
+        document, _ = self.renderer.layout(
+            named, html, self.fetcher, fallback_families(html, _languages(named))
+        )
         if fault.page > len(document.pages):
             return fault
         page_box = engine.page_box(document.pages[fault.page - 1])
@@ -271,3 +280,9 @@ class _Recent(OrderedDict):
         if len(self) > self.limit:
             self.popitem(last=False)
         return value
+
+
+def _languages(composed: Composed) -> set[str]:
+    """The languages whose fonts a document's text is set in: its own (each card's, on a
+    sheet) and English, which an English fallback is in."""
+    return {composed.job.lang, SOURCE_LANGUAGE, *(slot.job.lang for slot in composed.slots)}

@@ -76,6 +76,7 @@ class Place:
     label_end: float
     style: str  # the paragraph's text style, as CSS
     direction: str
+    families: tuple[str, ...]  # the paragraph's font families
 
     def across(self) -> tuple:
         """What decides how a value breaks into lines at this place."""
@@ -155,6 +156,7 @@ def find_places(documents: list) -> list[Place]:
                         label_style=_text_style(label.style),
                         label_end=_end(label, rtl),
                         style=_text_style(block.style),
+                        families=tuple(block.style["font_family"]),
                         direction=block.style["direction"],
                     )
                 )
@@ -178,8 +180,12 @@ def _end(box, rtl: bool) -> float:
     return box.position_x if rtl else box.position_x + box.margin_width()
 
 
+def _families(names) -> str:
+    return ", ".join("'" + name.replace("'", "") + "'" for name in names)
+
+
 def _text_style(style) -> str:
-    families = ", ".join("'" + name.replace("'", "") + "'" for name in style["font_family"])
+    families = _families(style["font_family"])
     color = style["color"]
     coordinates = " ".join(f"{c:g}" for c in color.coordinates)
     return (
@@ -202,9 +208,12 @@ def _css(value, unit: str = "") -> str:
     return f"{value}{unit}" if isinstance(value, int | float) else str(value)
 
 
-def overlay_html(places: list[Place], values: dict[str, str], lang: str) -> str:
+def overlay_html(
+    places: list[Place], values: dict[str, str], lang: str, fallback: tuple[str, ...] = ()
+) -> str:
     """One page per place, with the value's paragraph where the place's paragraph is;
-    its label takes its room but is not drawn (the kept document has it)."""
+    its label takes its room but is not drawn (the kept document has it). fallback: the
+    font families the values need beyond the place's (fonts.fallback_families)."""
     sizes = list(dict.fromkeys(place.page_size for place in places))
     css = "".join(
         f"@page s{i} {{ size: {w}px {h}px; margin: 0 }} .s{i} {{ page: s{i} }}"
@@ -212,12 +221,16 @@ def overlay_html(places: list[Place], values: dict[str, str], lang: str) -> str:
     )
     body = []
     for place in places:
+        value = str(isolated(values[place.key]))
+        if fallback:
+            families = _families(place.families + fallback)
+            value = f'<span style="font-family: {families}">{value}</span>'
         body.append(
             f'<div class="s{sizes.index(place.page_size)}" style="break-after: page">'
             f'<p dir="{place.direction}" style="position: absolute; margin: 0; '
             f'left: {place.left}px; top: {place.top}px; width: {place.width}px; {place.style}">'
             f'<span style="visibility: hidden; {place.label_style}">{escape(place.label)}'
-            f"</span> {isolated(values[place.key])}</p></div>"
+            f"</span> {value}</p></div>"
         )
     return (
         f'<html lang="{lang}"><head><style>{css}</style></head>'

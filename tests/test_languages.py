@@ -6,8 +6,8 @@ import re
 import pytest
 
 from handouts.errors import HandoutsError
-from handouts.fontcss import font_rules
-from handouts.fonts import coverage, family_coverage
+from handouts.fontcss import font_faces, font_rules
+from handouts.fonts import coverage, fallback_families, family_coverage
 from handouts.languages import LANGUAGES, direction, load_registry, registry
 from handouts.locations import TEMPLATES_DIR
 from handouts.pdf import print_stylesheet
@@ -23,16 +23,31 @@ def test_the_stylesheet_declares_fonts_only_through_the_registry():
 
 def test_each_language_stack_in_the_stylesheet_is_the_one_the_glyph_check_uses():
     reg = registry()
-    rules = dict(re.findall(r":lang\(([\w-]+)\) \{ --text-font: ([^;]+); \}", font_rules(reg)))
+    every = reg.fallback
+    rules = dict(
+        re.findall(r":lang\(([\w-]+)\) \{ --text-font: ([^;]+); \}", font_rules(reg, every))
+    )
     assert list(rules) == list(LANGUAGES)
     for lang in LANGUAGES:
         names = [name.strip('"') for name in rules[lang].split(", ")]
-        # The language's own families first, then every fallback family.
+        # The language's own families first, then the fallback families asked for.
         assert names[: len(reg.languages[lang].fonts)] == list(reg.languages[lang].fonts)
         assert set(names) == set(reg.languages[lang].fonts) | set(reg.fallback)
         assert coverage(lang) == frozenset().union(*map(family_coverage, names))
     # The bundled fonts are found by fontconfig in handouts/fonts/, not by @font-face.
-    assert "@font-face" not in font_rules(reg)
+    assert "@font-face" not in font_rules(reg, every) + font_faces(reg)
+
+
+def test_a_document_names_only_the_fallback_families_its_text_needs():
+    assert fallback_families("Patient: Ann Lee", {"en"}) == ()
+    assert fallback_families("Patient: Nguyễn Thị Minh Khai", {"en"}) == ("Noto Sans",)
+    assert fallback_families("שרה 李小龍 Ιωάννης", {"en", "es"}) == (
+        "Noto Sans",
+        "Noto Sans Hebrew",
+        "Noto Sans CJK SC",
+    )
+    # In Chinese, Han is the language's own; the Hebrew name needs its font.
+    assert fallback_families("患者：שרה 李小龍", {"zh-Hans"}) == ("Noto Sans Hebrew",)
     assert direction("ar") == "rtl" and direction("ja") == "ltr"
 
 
