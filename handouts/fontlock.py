@@ -24,8 +24,12 @@ _CONFIG = """<?xml version="1.0"?>
 """
 
 
+# fontconfig's cache, and handouts' own of the fonts' character maps (fonts.py).
+CACHE_DIR = Path(tempfile.gettempdir()) / f"handouts-fontconfig-{os.getuid()}"
+
+
 def lock_fonts() -> Path:
-    cache = Path(tempfile.gettempdir()) / f"handouts-fontconfig-{os.getuid()}"
+    cache = CACHE_DIR
     cache.mkdir(exist_ok=True)
     # One file for each fonts folder: two installs of handouts (two checkouts, two
     # virtual environments) must not point each other at their fonts.

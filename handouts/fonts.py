@@ -1,5 +1,8 @@
 """The fonts: which characters they cover and what they are called inside a PDF."""
 
+import hashlib
+import json
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -8,6 +11,7 @@ from pathlib import Path
 from fontTools.ttLib import TTCollection, TTFont
 
 from .errors import HandoutsError
+from .fontlock import CACHE_DIR
 from .languages import on_change, registry
 from .locations import FONTS_DIR, display_path
 
@@ -40,10 +44,44 @@ def _family_name(font: TTFont) -> str:
 
 @cache
 def _cmap(path: Path, family: str) -> frozenset[int]:
-    """The code points of the face named family in path (a collection holds several)."""
+    """The code points of the face named family in path (a collection holds several).
+
+    Kept on disk beside fontconfig's cache, by file, size and modification time: reading a
+    CJK font's map takes a seventh of a second, in every process that needs it."""
+    stat = path.stat()
+    key = hashlib.sha256(f"{path}\0{family}\0{stat.st_size}\0{stat.st_mtime_ns}".encode())
+    kept = CACHE_DIR / f"cmap-{key.hexdigest()[:24]}.json"
+    try:
+        return frozenset(
+            code for start, end in json.loads(kept.read_text()) for code in range(start, end + 1)
+        )
+    except (OSError, ValueError):
+        pass
     with _faces(path) as faces:
         chosen = next((f for f in faces if _family_name(f) == family), faces[0])
-        return frozenset(chosen.getBestCmap())
+        codes = frozenset(chosen.getBestCmap())
+    _keep(kept, json.dumps(_ranges(codes)))
+    return codes
+
+
+def _ranges(codes: frozenset[int]) -> list[tuple[int, int]]:
+    ranges: list[tuple[int, int]] = []
+    for code in sorted(codes):
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1] = (ranges[-1][0], code)
+        else:
+            ranges.append((code, code))
+    return ranges
+
+
+def _keep(path: Path, text: str) -> None:
+    """Write a cache file whole or not at all (workers may write it at once)."""
+    try:
+        temp = path.with_suffix(f".{os.getpid()}.tmp")
+        temp.write_text(text)
+        os.replace(temp, path)
+    except OSError:  # a cache: without it, the map is read from the font next time
+        pass
 
 
 @cache
@@ -89,12 +127,16 @@ def fallback_families(text: str, langs) -> tuple[str, ...]:
 
 
 @cache
-def _drawable(lang: str) -> frozenset[str]:
-    return frozenset(map(chr, coverage(lang) | _IGNORED))
+def _own_drawable(lang: str) -> frozenset[str]:
+    return frozenset(map(chr, own_coverage(lang) | _IGNORED))
 
 
 def missing_characters(text: str, lang: str) -> list[str]:
-    return sorted(set(text) - _drawable(lang))
+    """The characters of text that no font can draw. The language's own fonts are asked
+    first: most documents need no other, and then no fallback font's character map is
+    read (all of them take half a second)."""
+    left = set(text) - _own_drawable(lang)
+    return sorted(ch for ch in left if ord(ch) not in coverage(lang)) if left else []
 
 
 @cache
@@ -111,7 +153,13 @@ def bundled_postscript_names() -> frozenset[str]:
 
 
 def _forget() -> None:
-    for derived in (family_coverage, coverage, own_coverage, _drawable, bundled_postscript_names):
+    for derived in (
+        family_coverage,
+        coverage,
+        own_coverage,
+        _own_drawable,
+        bundled_postscript_names,
+    ):
         derived.cache_clear()
 
 

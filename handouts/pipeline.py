@@ -284,5 +284,9 @@ class _Recent(OrderedDict):
 
 def _languages(composed: Composed) -> set[str]:
     """The languages whose fonts a document's text is set in: its own (each card's, on a
-    sheet) and English, which an English fallback is in."""
-    return {composed.job.lang, SOURCE_LANGUAGE, *(slot.job.lang for slot in composed.slots)}
+    sheet), and English where a field fell back to it."""
+    parts = [composed, *composed.slots]
+    langs = {part.job.lang for part in parts}
+    if any(part.localized.fallback_fields for part in parts):
+        langs.add(SOURCE_LANGUAGE)
+    return langs

@@ -9,8 +9,11 @@ import atexit
 import gc
 
 from .batch import pipeline
+from .fonts import bundled_postscript_names
 
 pipeline().environments.compile_all()
+# The PostScript names of the fonts, for the PDF read-back, once here, not in each worker.
+bundled_postscript_names()
 # This server leaves through a normal exit when the parent process has gone; its workers
 # leave through os._exit and never run this, so the fonts stay while any worker renders.
 atexit.register(pipeline().renderer.close)
