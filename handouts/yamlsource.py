@@ -44,34 +44,19 @@ def _mark(node: yaml.Node) -> tuple[int, int]:
 
 
 def _build(node, path, constructor, positions, problems, filename):
+    def problem(at, field_path, message: str) -> None:
+        problems.append(Problem(filename, *_mark(at), format_path(field_path), message))
+
     positions.values[path] = _mark(node)
     if isinstance(node, yaml.MappingNode):
         result = {}
         for key_node, value_node in node.value:
             key = constructor.construct_object(key_node, deep=True)
             if not isinstance(key, str):
-                line, col = _mark(key_node)
-                problems.append(
-                    Problem(
-                        filename,
-                        line,
-                        col,
-                        format_path(path),
-                        f"key {key!r} is not text; write keys as words",
-                    )
-                )
+                problem(key_node, path, f"key {key!r} is not text; write keys as words")
                 continue
             if key in result:
-                line, col = _mark(key_node)
-                problems.append(
-                    Problem(
-                        filename,
-                        line,
-                        col,
-                        format_path(path + (key,)),
-                        "key appears twice; keep only one",
-                    )
-                )
+                problem(key_node, path + (key,), "key appears twice; keep only one")
             positions.keys[path + (key,)] = _mark(key_node)
             result[key] = _build(
                 value_node, path + (key,), constructor, positions, problems, filename
@@ -91,17 +76,12 @@ def _build(node, path, constructor, positions, problems, filename):
     if isinstance(value, str):
         # A double-quoted escape (\a, \x1b, \0) puts a control character in the text.
         for ch in dict.fromkeys(CONTROL.findall(value)):
-            line, col = _mark(node)
-            problems.append(
-                Problem(
-                    filename,
-                    line,
-                    col,
-                    format_path(path),
-                    f"the text holds control character U+{ord(ch):04X}, written as an "
-                    "escape (such as \\a, \\e, \\0 or \\x07) in quotes; it cannot be "
-                    "printed, remove the escape",
-                )
+            problem(
+                node,
+                path,
+                f"the text holds control character U+{ord(ch):04X}, written as an "
+                "escape (such as \\a, \\e, \\0 or \\x07) in quotes; it cannot be "
+                "printed, remove the escape",
             )
     return value
 

@@ -178,3 +178,18 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+
+
+def reviewed_template_folder(templates: Path, lang: str = "es") -> Path:
+    """A clinic template folder holding a reviewed copy of a bundled template catalogue."""
+    import polib
+
+    from handouts.locations import TEMPLATES_DIR
+
+    catalog = templates / f"locale/{lang}/LC_MESSAGES/messages.po"
+    catalog.parent.mkdir(parents=True)
+    po = polib.pofile(str(TEMPLATES_DIR / f"locale/{lang}/LC_MESSAGES/messages.po"))
+    po.metadata["X-Clinical-Reviewer"] = "Test Reviewer, RN (fixture only)"
+    po.metadata["X-Clinical-Review-Date"] = "2026-02-01"
+    po.save(str(catalog))
+    return templates

@@ -7,7 +7,6 @@ import shutil
 import urllib.request
 from pathlib import Path
 
-import polib
 import pytest
 from PIL import Image
 from pypdf import PdfReader
@@ -21,7 +20,7 @@ from handouts.locations import CONTENT_DIR, TEMPLATES_DIR
 from handouts.pipeline import Pipeline
 from handouts.web import create_app
 
-from .conftest import FIXTURES, pdf_text, run_cli, running_server
+from .conftest import FIXTURES, pdf_text, reviewed_template_folder, run_cli, running_server
 
 LINE = "Riverside pharmacy is open 8 am to 8 pm every day."
 # A clinic's handout.html that changes one block of the bundled one: a line at the end.
@@ -149,13 +148,7 @@ def test_web_app_takes_the_folder_from_the_clinic_settings(tmp_path):
 
 def test_web_catalog_reads_the_clinic_s_template_catalogue(tmp_path):
     # A reviewed template catalogue in the clinic's folder: the page says reviewed.
-    templates = tmp_path / "templates"
-    catalog = templates / "locale/es/LC_MESSAGES/messages.po"
-    catalog.parent.mkdir(parents=True)
-    po = polib.pofile(str(TEMPLATES_DIR / "locale/es/LC_MESSAGES/messages.po"))
-    po.metadata["X-Clinical-Reviewer"] = "Test Reviewer, RN (fixture only)"
-    po.metadata["X-Clinical-Review-Date"] = "2026-02-01"
-    po.save(str(catalog))
+    templates = reviewed_template_folder(tmp_path / "templates")
     content = FIXTURES / "reviewed" / "content"
     for folders, reviewed in (((templates,), True), ((), False)):
         client = create_app(content, InlineExecutor(), template_dirs=folders).test_client()

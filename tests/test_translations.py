@@ -21,7 +21,7 @@ from handouts.locations import CONTENT_DIR, TEMPLATES_DIR
 from handouts.pipeline import Pipeline
 from handouts.verify import embedded_font_names
 
-from .conftest import FIXTURES, build_all, edit_field, pdf_text, run_cli
+from .conftest import FIXTURES, build_all, edit_field, pdf_text, reviewed_template_folder, run_cli
 from .pdftext import char_boxes, marked, opening, squash, visual_lines
 
 # The script most letters of each language's documents must be in.
@@ -166,13 +166,7 @@ def test_draft_notice_on_every_page_and_card_side(every_language):
 
 def test_reviewed_catalogue_has_no_draft_notice(tmp_path):
     # A reviewed content catalogue plus a reviewed copy of the template catalogue.
-    templates = tmp_path / "templates"
-    catalog = templates / "locale/es/LC_MESSAGES/messages.po"
-    catalog.parent.mkdir(parents=True)
-    po = polib.pofile(str(TEMPLATES_DIR / "locale/es/LC_MESSAGES/messages.po"))
-    po.metadata["X-Clinical-Reviewer"] = "Test Reviewer, RN (fixture only)"
-    po.metadata["X-Clinical-Review-Date"] = "2026-02-01"
-    po.save(str(catalog))
+    templates = reviewed_template_folder(tmp_path / "templates")
     drug = load_all(FIXTURES / "reviewed" / "content")[0]
     pipeline = Pipeline(template_dirs=[templates])
     for kind, translated in (
@@ -182,6 +176,7 @@ def test_reviewed_catalogue_has_no_draft_notice(tmp_path):
         text = pdf_text(pipeline.render(Job(drug, "es", kind)).pdf)
         assert translated in text
         assert DRAFT_EN not in text
+        po = polib.pofile(str(templates / "locale/es/LC_MESSAGES/messages.po"))
         assert po.find(DRAFT_EN).msgstr not in text
     # The same content with the draft template catalogue is a draft again.
     text = pdf_text(Pipeline().render(Job(drug, "es", "card")).pdf)
