@@ -103,7 +103,12 @@ def load_registry(path: Path = REGISTRY_FILE, base: "Registry | None" = None) ->
             problems.append(f"{where}: languages.{tag}: handouts already has this language")
             continue
         found = _language(tag, table, known, f"{where}: languages.{tag}", problems)
-        if found:
+        if found and base and not _known_locale(found.locale):
+            problems.append(
+                f"{where}: languages.{tag}.locale: {found.locale!r} is not a locale CLDR "
+                "knows; use Babel's name, such as he, am or zh_Hant"
+            )
+        elif found:
             languages[tag] = found
     fallback = data.get("fallback", [])
     if not isinstance(fallback, list) or not all(isinstance(f, str) for f in fallback):
@@ -128,6 +133,17 @@ def load_registry(path: Path = REGISTRY_FILE, base: "Registry | None" = None) ->
             path,
         )
     return Registry(data["source"], languages, families, tuple(fallback))
+
+
+def _known_locale(name: str) -> bool:
+    """Whether Babel has the locale (checked for a clinic's languages: handouts' own are)."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        Locale.parse(name)
+    except (UnknownLocaleError, ValueError):
+        return False
+    return True
 
 
 def _tables(

@@ -264,3 +264,18 @@ def test_the_web_page_offers_and_prints_the_added_language(clinic):
     assert response.status_code == 200, response.get_data(as_text=True)
     assert "Nguyễn Thị Minh Khai" in pdf_text(response.data)
     assert WORDS["he"].split()[0] in pdf_text(response.data)
+
+
+def test_a_hand_edited_registry_with_a_wrong_locale_is_one_clear_error(tmp_path):
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR / "blinatumomab", content / "blinatumomab")
+    (content / "languages.toml").write_text(
+        '[languages.he]\nscript = "Hebr"\ndirection = "rtl"\nlocale = "hebrew"\n'
+        'fonts = ["Noto Sans Hebrew"]\nreadability = ""\n'
+    )
+    result = run_cli("list", "--content", content)
+    assert result.returncode == 1
+    assert "languages.toml: languages.he.locale: 'hebrew' is not a locale CLDR knows" in (
+        result.stderr
+    )
+    assert "unexpected" not in result.stderr
