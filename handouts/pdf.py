@@ -32,6 +32,7 @@ HTML_DEFAULTS = TEMPLATES_DIR / "html_defaults.css"
 # pydyf deflates every stream at zlib's level 9, with no option to change it. Level 6 (zlib's
 # default) writes a handout about a fifth faster and makes the PDF about 1 % larger.
 ZLIB_LEVEL = 6
+FONT_CSS_KEPT = 64  # font stylesheets kept, one for each set of fallback families
 engine.set_deflate_level(ZLIB_LEVEL)
 
 
@@ -74,6 +75,8 @@ class Renderer:
         reg = registry()
         key = (reg, fallback)
         if key not in self._font_css:
+            if len(self._font_css) >= FONT_CSS_KEPT:  # a server meets names in many scripts
+                del self._font_css[next(iter(self._font_css))]
             # A clinic's font files are read through the fetcher: allow their folder.
             folders = {f.parent for fam in reg.families.values() for f in fam.files.values()}
             fetcher = LockedFetcher(font_dirs=tuple(sorted(folders)))
