@@ -7,6 +7,7 @@ into the content folder's languages.toml, and empty catalogues are made for tran
 """
 
 import json
+import os
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +18,7 @@ from fontTools import unicodedata as scripts
 
 from .errors import HandoutsError
 from .fonts import family_coverage
-from .languages import SOURCE_LANGUAGE, Registry
+from .languages import SOURCE_LANGUAGE, Registry, load_registry, package_registry
 from .locations import CLINIC_REGISTRY, display_path, template_catalog_path
 
 LATIN_FONT = "Atkinson Hyperlegible Next"  # drug names and addresses in every language
@@ -50,8 +51,11 @@ def describe(tag: str, reg: Registry) -> NewLanguage:
             f"{tag!r} is not a language CLDR knows; give a BCP 47 tag such as he, am, so, "
             "th or zh-Hant"
         ) from None
-    likely = get_global("likely_subtags").get(str(loc), "")
-    script = loc.script or next((p for p in likely.split("_")[1:] if len(p) == 4), "")
+    likely = get_global("likely_subtags")
+    full = likely.get(str(loc)) or likely.get(loc.language, "")  # vi_VN: as vi
+    script = loc.script or next((p for p in full.split("_")[1:] if len(p) == 4), "")
+    if not script:
+        raise HandoutsError(f"CLDR gives no script for {tag!r}; give a tag with one (sr-Latn)")
     sample = _sample(loc)
     fonts = choose_fonts(script, sample, reg)
     return NewLanguage(tag, script, loc.text_direction, str(loc), fonts, loc.display_name or tag)
@@ -70,7 +74,7 @@ def choose_fonts(script: str, sample: str, reg: Registry) -> tuple[str, ...]:
     """The families for the sample's letters: those made for the script first, then the
     rest in registry order, each taken only if it draws letters the others do not. A
     script other than Latin is followed by the Latin font, for drug names and addresses."""
-    letters = {ch for ch in sample if unicodedata.category(ch)[0] in "LM"}
+    letters = {ord(ch) for ch in sample if unicodedata.category(ch)[0] in "LM"}
     preferred = [f for f in reg.families.values() if script in f.scripts]
     ordered = [LATIN_FONT, *reg.fallback, *reg.families]
     if script != "Latn":
@@ -80,16 +84,16 @@ def choose_fonts(script: str, sample: str, reg: Registry) -> tuple[str, ...]:
     # is set wholly in Noto Sans, not Atkinson with borrowed letters).
     whole = [n for n in names if letters <= family_coverage(n)]
     chosen: list[str] = whole[:1]
-    left = letters - set().union(*(set(map(chr, family_coverage(n))) for n in chosen))
+    left = letters - family_coverage(chosen[0]) if chosen else letters
     for name in names:
         if not left:
             break
-        drawn = {ch for ch in left if ord(ch) in family_coverage(name)}
+        drawn = left & family_coverage(name)
         if drawn:
             chosen.append(name)
             left -= drawn
     if left:
-        codes = sorted(ord(ch) for ch in left)
+        codes = sorted(left)
         name = scripts.script_name(script) if script else "its"
         raise HandoutsError(
             f"no installed font has the {name} script ({script}): characters "
@@ -116,7 +120,15 @@ def write_entry(content_dir: Path, new: NewLanguage) -> Path:
         f"locale = {quoted(new.locale)}\n"
         f'fonts = [{", ".join(map(quoted, new.fonts))}]\nreadability = ""\n'
     )
-    path.write_text(text, encoding="utf-8")
+    # Checked as the registry will read it before it replaces the file: a refused entry
+    # leaves the folder as it was.
+    draft = path.with_name(f".{CLINIC_REGISTRY}.{os.getpid()}")
+    draft.write_text(text, encoding="utf-8")
+    try:
+        load_registry(draft, package_registry())
+        os.replace(draft, path)
+    finally:
+        draft.unlink(missing_ok=True)
     return path
 
 

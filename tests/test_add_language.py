@@ -279,3 +279,19 @@ def test_a_hand_edited_registry_with_a_wrong_locale_is_one_clear_error(tmp_path)
         result.stderr
     )
     assert "unexpected" not in result.stderr
+
+
+def test_a_latin_language_is_set_in_one_design_and_a_regional_tag_finds_its_script(tmp_path):
+    # Yoruba's letters with dots below are not all in Atkinson: the whole text is set in
+    # Noto Sans, not Atkinson with borrowed letters. vi-VN takes vi's script from CLDR.
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR / "blinatumomab", content / "blinatumomab")
+    yoruba = run_cli("i18n", "add-language", "yo", "--content", content)
+    assert "added yo (Èdè Yorùbá): Latn script, left to right, fonts Noto Sans\n" in yoruba.stdout
+    somali = run_cli("i18n", "add-language", "so", "--content", content)
+    assert "fonts Atkinson Hyperlegible Next\n" in somali.stdout
+    regional = run_cli("i18n", "add-language", "vi-VN", "--content", content)
+    assert regional.returncode == 0, regional.stderr
+    registry = tomllib.loads((content / "languages.toml").read_text())["languages"]
+    assert registry["vi-VN"]["script"] == "Latn"
+    assert sorted(p.name for p in content.iterdir()) == ["blinatumomab", "languages.toml", "locale"]
