@@ -538,13 +538,14 @@ def update(drugs, langs, templates, content_dir):
         )
     if templates is None:
         templates = own_content
-    results = update_template_catalogs(langs, extract_messages()) if templates else []
+    messages = extract_messages()
+    results = update_template_catalogs(langs, messages) if templates else []
     # A language the content folder adds keeps its template catalogue in that folder.
     results += [
         update_catalog(
             clinic_template_catalog(content_dir, lang),
             lang,
-            extract_messages(),
+            messages,
             "handouts templates",
             key_by_context=False,
         )

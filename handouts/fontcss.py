@@ -11,12 +11,14 @@ from .languages import STYLES, Registry
 from .locations import FONTS_DIR
 
 
-def _quoted(name: str) -> str:
-    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+def _quoted(name: str, quote: str = '"') -> str:
+    return quote + name.replace("\\", "\\\\").replace(quote, "\\" + quote) + quote
 
 
-def _stack(families: tuple[str, ...]) -> str:
-    return ", ".join(map(_quoted, families))
+def family_list(families, quote: str = '"') -> str:
+    """Family names as a CSS font-family value; quote="'" for one inside a double-quoted
+    HTML style attribute."""
+    return ", ".join(_quoted(name, quote) for name in families)
 
 
 def font_faces(reg: Registry) -> str:
@@ -41,7 +43,7 @@ def font_rules(reg: Registry, fallback: tuple[str, ...] = ()) -> str:
 
     def stack(tag: str) -> str:
         own = reg.languages[tag].fonts
-        return _stack(own + tuple(name for name in fallback if name not in own))
+        return family_list(own + tuple(name for name in fallback if name not in own))
 
     # Set on every element with a lang attribute, so that a card sheet can mix languages.
     rules = [f":root {{ --text-font: {stack(reg.source)}; }}"]

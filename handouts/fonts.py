@@ -37,7 +37,8 @@ def _faces(path: Path) -> Iterator[list[TTFont]]:
             yield [font]
 
 
-def _family_name(font: TTFont) -> str:
+def family_name(font: TTFont) -> str:
+    """The family a font belongs to: its typographic family name, else its family name."""
     names = font["name"]
     return str(names.getDebugName(16) or names.getDebugName(1))
 
@@ -58,7 +59,7 @@ def _cmap(path: Path, family: str) -> frozenset[int]:
     except (OSError, ValueError):
         pass
     with _faces(path) as faces:
-        chosen = next((f for f in faces if _family_name(f) == family), faces[0])
+        chosen = next((f for f in faces if family_name(f) == family), faces[0])
         codes = frozenset(chosen.getBestCmap())
     _keep(kept, json.dumps(_ranges(codes)))
     return codes

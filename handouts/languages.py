@@ -258,6 +258,8 @@ def font_folder_registry(folder: Path, base: Registry) -> Registry:
     them."""
     from fontTools.ttLib import TTFont
 
+    from .fonts import family_name  # (fonts.py reads this module when it loads)
+
     where = display_path(folder)
     found: dict[str, dict[str, Path]] = {}
     problems = []
@@ -266,8 +268,7 @@ def font_folder_registry(folder: Path, base: Registry) -> Registry:
             continue
         try:
             with TTFont(file, lazy=True) as font:
-                names = font["name"]
-                name = str(names.getDebugName(16) or names.getDebugName(1))
+                name = family_name(font)
                 italic = bool(font["OS/2"].fsSelection & 1)
                 bold = font["OS/2"].usWeightClass >= 600
         except Exception as error:  # a damaged file is the clinic's to replace

@@ -28,6 +28,7 @@ from markupsafe import escape
 from . import engine
 from .bidi import isolated
 from .compose import Unplaceable
+from .fontcss import family_list
 from .verify import font_dictionaries
 
 PX_TO_PT = 0.75
@@ -180,12 +181,8 @@ def _end(box, rtl: bool) -> float:
     return box.position_x if rtl else box.position_x + box.margin_width()
 
 
-def _families(names) -> str:
-    return ", ".join("'" + name.replace("'", "") + "'" for name in names)
-
-
 def _text_style(style) -> str:
-    families = _families(style["font_family"])
+    families = family_list(style["font_family"], "'")
     color = style["color"]
     coordinates = " ".join(f"{c:g}" for c in color.coordinates)
     return (
@@ -223,7 +220,7 @@ def overlay_html(
     for place in places:
         value = str(isolated(values[place.key]))
         if fallback:
-            families = _families(place.families + fallback)
+            families = family_list(place.families + fallback, "'")
             value = f'<span style="font-family: {families}">{value}</span>'
         body.append(
             f'<div class="s{sizes.index(place.page_size)}" style="break-after: page">'
