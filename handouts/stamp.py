@@ -219,6 +219,8 @@ def overlay_html(
     body = []
     for place in places:
         value = str(isolated(values[place.key]))
+        if place.key == "phone":  # whole on one line, as macros.html prints it
+            value = f'<span style="white-space: nowrap">{value}</span>'
         if fallback:
             families = family_list(place.families + fallback, "'")
             value = f'<span style="font-family: {families}">{value}</span>'

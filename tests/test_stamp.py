@@ -24,6 +24,7 @@ from handouts.locations import TEMPLATES_DIR
 from handouts.pipeline import Pipeline
 
 from .conftest import FIXTURES, page_sizes, pdf_text
+from .pdftext import visual_lines
 
 NAME = "Zephyrine Quackenbush"
 
@@ -507,3 +508,16 @@ def test_hindi_text_layer_is_the_same_drawn_in_or_laid_out_whole(blinatumomab):
     assert all(same_places(a, b) for a, b in zip(glyphs(drawn), glyphs(whole), strict=True))
     assert "चक्कर" in pdf_text(drawn)  # dizziness, in the side effects
     assert all(same_places(a, b) for a, b in zip(characters(drawn), characters(whole), strict=True))
+
+
+@pytest.mark.parametrize("lang", ["en", "ar", "de"])
+def test_a_phone_number_is_never_broken_across_lines(drugs, pipeline, lang):
+    # A long number on the card's narrow line moves to the next line whole, drawn in or
+    # laid out whole: a nurse must not dial "+44 20 7946" and miss "0018".
+    drug = next(d for d in drugs if d.id == "inotuzumab-ozogamicin")
+    who = Personal("Ann Lee", "Ward 3", "+44 20 7946 0018 ext. 4471", dt.date(2026, 5, 1))
+    jobs = handout_and_card(drug, lang, who)
+    for pdf in (pipeline.render_together(jobs).pdf, pipeline.lay_out_and_write(jobs).pdf):
+        printed = [line for line in visual_lines(pdf) if "7946" in line or "4471" in line]
+        assert len(printed) == 2, printed  # the handout's and the card's
+        assert all("+44 20 7946 0018 ext. 4471" in line for line in printed), printed
