@@ -17,7 +17,6 @@ warm fork server, and the documents not yet made are handed to it again (_Runner
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
 import shutil
 import signal
@@ -29,7 +28,6 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_complet
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from multiprocessing import forkserver
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -46,6 +44,7 @@ from .output import (
     write_atomic,
 )
 from .uptodate import unchanged
+from .worker_pool import LocalPool
 
 if TYPE_CHECKING:
     from .compose import Job
@@ -54,7 +53,6 @@ if TYPE_CHECKING:
 _PIPELINES: dict[tuple[Path, ...], Pipeline] = {}
 _rendered = 0
 FULL_COLLECTION_EVERY = 100
-WORKER_TASKS = 200
 # Long documents first, so that no worker is left alone with one at the end.
 _COST = {"card-sheet": 0, "handout": 1, "card": 2}
 # Documents handed to a worker at once. They share a language, so its fonts are loaded
@@ -255,36 +253,6 @@ def make_executor(spec: str | None, jobs: int | None) -> Executor:
     if jobs == 1:
         return InlineExecutor()
     return LocalPool(jobs or os.cpu_count() or 1)
-
-
-class LocalPool(ProcessPoolExecutor):
-    """A local process pool of render workers, and (renewed) a new one like it to replace
-    it when a worker has died and broken it.
-
-    Each worker is replaced after WORKER_TASKS tasks: a bound on whatever WeasyPrint's
-    native libraries keep in a long-lived process (a few per cent over 500 renders, see
-    scripts/benchmark.py). Workers fork from a server that has already built the pipeline
-    (handouts/warm.py), so a replacement worker, or a whole replacement pool, starts at
-    once. The server is started now, to warm up while the caller loads content."""
-
-    def __init__(self, workers: int):
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["handouts.warm"])
-        forkserver.ensure_running()  # also starts it again if it has died
-        super().__init__(max_workers=workers, mp_context=context, max_tasks_per_child=WORKER_TASKS)
-        self.workers = workers
-
-    def renewed(self) -> LocalPool:
-        return LocalPool(self.workers)
-
-    def wind_up(self) -> dict[int, int | None]:
-        """Once broken: waits until every task it held has failed and every worker has
-        ended, and returns each worker's exit code by process id. The standard library
-        keeps the workers only in a private dict; without it no worker is known to have
-        crashed, and _Runner finds the culprit by trying the suspects alone."""
-        processes = dict(getattr(self, "_processes", None) or {})
-        self.shutdown(wait=True)
-        return {pid: process.exitcode for pid, process in processes.items()}
 
 
 def run_batch(
@@ -587,18 +555,3 @@ def _write(
 def _record(report: BatchReport, outcome: Outcome, on_outcome) -> None:
     report.outcomes.append(outcome)
     on_outcome(outcome)
-
-
-def warm_up(
-    executor: Executor, drug, workers: int | None, template_dirs: tuple[Path, ...] = ()
-) -> None:
-    """Render one small document in every worker, so the first request is fast."""
-    from .compose import Job
-
-    job = Job(drug, "en", "card")
-    futures = [
-        executor.submit(render_job, job, template_dirs)
-        for _ in range(workers or os.cpu_count() or 1)
-    ]
-    for future in futures:
-        future.result()

@@ -190,7 +190,9 @@ def build(
             return
 
     from .batch import make_executor, run_batch
+    from .scratch import use_private_temp
 
+    use_private_temp()
     # Started first: the workers warm up while this process imports and loads the content.
     executor = make_executor(executor_spec, workers)
     try:
@@ -330,10 +332,12 @@ def check(drugs, strict, content_dir):
     from .batch import make_executor
     from .checks import check_all
     from .content import load_all
+    from .scratch import use_private_temp
 
     selected = _select_drugs(drugs, True, content_dir)
     _unregistered(content_dir)
     # The documents are laid out (never written) on build's warm workers.
+    use_private_temp()
     executor = make_executor("local", None)
     try:
         report = check_all(load_all(content_dir, selected), executor)
@@ -424,7 +428,12 @@ def sheet(cards, stock, paper, out_file, clinic_path, template_options, content_
 
 
 @cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on. Any address but loopback needs authentication (below).",
+)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option(
     "--workers",
@@ -433,37 +442,98 @@ def sheet(cards, stock, paper, out_file, clinic_path, template_options, content_
 )
 @click.option(
     "--threads",
-    default=8,
+    default=16,
     show_default=True,
-    type=click.IntRange(1, 64),
+    type=click.IntRange(1, 256),
     help="Request threads of the WSGI server.",
+)
+@click.option(
+    "--queue",
+    type=click.IntRange(1, 1024),
+    help="Most documents waiting or being made at once; beyond it a request gets 503 "
+    "with Retry-After. Default: three per worker.",
+)
+@click.option(
+    "--token-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A file holding a shared bearer token (32+ characters) for API clients.",
+)
+@click.option(
+    "--trust-user-header",
+    metavar="HEADER",
+    help="Header in which a signing-in reverse proxy names the user (e.g. X-Forwarded-User).",
+)
+@click.option(
+    "--trusted-proxy",
+    "trusted_proxies",
+    multiple=True,
+    metavar="ADDRESS",
+    help="Address or network of that proxy; the header is believed only from there.",
+)
+@click.option(
+    "--allowed-host",
+    "allowed_hosts",
+    multiple=True,
+    metavar="NAME",
+    help="A host name the service is reached by (besides localhost), e.g. the proxy's.",
 )
 @clinic_option
 @templates_option
 @content_option
-def serve(host, port, workers, threads, clinic_path, template_options, content_dir):
+def serve(
+    host,
+    port,
+    workers,
+    threads,
+    queue,
+    token_file,
+    trust_user_header,
+    trusted_proxies,
+    allowed_hosts,
+    clinic_path,
+    template_options,
+    content_dir,
+):
     """Run the discharge web page and the HTTP API (waitress)."""
-    from .batch import make_executor, warm_up
+    import threading
+
+    from .access import make_policy
+    from .batch import render_job
     from .clinic_templates import check_templates, template_folders
+    from .compose import Job
     from .content import load_all
+    from .render_service import RenderService
+    from .scratch import use_private_temp
     from .web import create_app
     from .web import serve as run_server
+    from .worker_pool import LocalPool
 
+    policy = make_policy(host, token_file, trust_user_header, trusted_proxies, allowed_hosts)
     clinic = _clinic(clinic_path)
     template_dirs = template_folders(template_options, clinic)
     check_templates(template_dirs)
-    executor = make_executor("local", workers or None)
+    use_private_temp()
+    workers = workers or os.cpu_count() or 1
+    # Always render in separate processes, even with one worker: a crash while making one
+    # document (a native library, memory) must not take the server down with it.
+    service = RenderService(lambda: LocalPool(workers), queue or 3 * workers)
     try:
-        app = create_app(content_dir, executor, clinic, template_dirs)
-        warm_up(executor, load_all(content_dir)[0], workers, template_dirs)
+        app = create_app(content_dir, service, clinic, template_dirs, policy)
+        probe = Job(load_all(content_dir)[0], "en", "card")
+        threading.Thread(
+            target=service.warm_up,
+            args=(render_job, (probe, template_dirs), workers),
+            name="handouts-warm-up",
+            daemon=True,
+        ).start()
         with _sigterm_exits():
-            run_server(app, host, port, threads)
+            run_server(app, host, port, threads, authenticated=policy.required)
     except KeyboardInterrupt:
         pass
     finally:
         # Render workers hold each other's pipes open: left running, they would outlive
         # the server for good.
-        executor.shutdown(wait=True, cancel_futures=True)
+        service.shutdown()
 
 
 @contextlib.contextmanager

@@ -24,8 +24,14 @@ _CONFIG = """<?xml version="1.0"?>
 """
 
 
-# fontconfig's cache, and handouts' own of the fonts' character maps (fonts.py).
-CACHE_DIR = Path(tempfile.gettempdir()) / f"handouts-fontconfig-{os.getuid()}"
+# fontconfig's cache, and handouts' own of the fonts' character maps (fonts.py). Kept
+# across runs, so child processes are told where it is: a run's own temporary folder
+# (scratch.py) is removed when it ends.
+CACHE_DIR = Path(
+    os.environ.get("HANDOUTS_FONTCONFIG_CACHE")
+    or Path(tempfile.gettempdir()) / f"handouts-fontconfig-{os.getuid()}"
+)
+os.environ["HANDOUTS_FONTCONFIG_CACHE"] = str(CACHE_DIR)
 
 
 def lock_fonts() -> Path:

@@ -15,6 +15,7 @@ from flask import Flask, Response, jsonify, render_template, request
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
+from .access import OPEN_PATHS, AccessPolicy, cross_site
 from .batch import render_together
 from .catalogs import available_languages, load_translation
 from .clinic import ClinicSettings
@@ -25,6 +26,7 @@ from .documents import KINDS
 from .errors import CatalogError
 from .languages import direction, native_name
 from .locations import TEMPLATES_DIR
+from .render_service import Busy, ClientGone, RenderService, Unavailable
 from .stocks import STOCKS
 from .template_strings import load_template_translation
 from .web_input import DocumentRequest, describe_errors
@@ -47,15 +49,27 @@ SECURITY_HEADERS = {
 
 def create_app(
     content_dir: Path,
-    executor: Executor,
+    renders: RenderService | Executor,
     clinic: ClinicSettings | None = None,
     template_dirs: tuple[Path, ...] | None = None,
+    policy: AccessPolicy | None = None,
 ) -> Flask:
-    """template_dirs: a clinic's template folders for the documents (not the page),
-    searched first; by default the clinic settings' own folder, if they name one."""
+    """renders: the render workers (an Executor is taken as one that never breaks).
+    template_dirs: a clinic's template folders for the documents (not the page),
+    searched first; by default the clinic settings' own folder, if they name one.
+    policy: who may use it (default: anyone who can reach a loopback address)."""
+    if isinstance(renders, RenderService):
+        service = renders
+    else:
+        executor: Executor = renders
+        service = RenderService(lambda: executor, capacity=64)
+        service.ready = True
+    policy = policy or AccessPolicy()
     # The page's templates and static files are in Flask's default folders under web/.
     app = Flask(__name__, root_path=str(TEMPLATES_DIR / "web"))
     app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
+    # An unknown Host header is a 400 (a DNS-rebinding page, a misrouted request).
+    app.config["TRUSTED_HOSTS"] = list(policy.hosts)
     drugs = {d.id: d for d in load_all(content_dir)}
     folders = template_folders((), clinic) if template_dirs is None else tuple(template_dirs)
 
@@ -63,6 +77,26 @@ def create_app(
     def headers(response: Response) -> Response:
         response.headers.update(SECURITY_HEADERS)
         return response
+
+    @app.before_request
+    def signed_in():
+        if request.path in OPEN_PATHS or not policy.required:
+            return None
+        if policy.user(request.headers, request.remote_addr) is None:
+            response = _error(
+                "sign in first: this service needs the signing-in proxy or a bearer token",
+                401,
+            )
+            if policy.token:
+                response[0].headers["WWW-Authenticate"] = 'Bearer realm="handouts"'
+            return response
+        return None
+
+    @app.before_request
+    def same_site_posts_only():
+        if request.method == "POST" and cross_site(request.headers, request.host):
+            return _error("refused: the request comes from a page of another site", 403)
+        return None
 
     @app.before_request
     def no_patient_data_in_urls():
@@ -78,6 +112,21 @@ def create_app(
             413: f"request too large (limit {MAX_REQUEST_BYTES // 1024} KB)",
         }.get(error.code or 500, error.name)
         return _error(message, error.code or 500)
+
+    @app.get("/healthz")
+    def healthz():
+        healthy, why = service.health()
+        return jsonify({"status": "ok" if healthy else why, **service.load()}), (
+            200 if healthy else 503
+        )
+
+    @app.get("/readyz")
+    def readyz():
+        ready, why = service.readiness()
+        response = jsonify({"status": why, **service.load()})
+        if not ready:
+            response.headers["Retry-After"] = "2"
+        return response, 200 if ready else 503
 
     @app.get("/")
     def page():
@@ -148,7 +197,21 @@ def create_app(
             for kind in kinds
         ]
         start = time.perf_counter()
-        pdf, _, _, failure = executor.submit(render_together, jobs, folders).result()
+        gone = request.environ.get("waitress.client_disconnected", lambda: False)
+        try:
+            pdf, _, _, failure = service.render(render_together, jobs, folders, gone=gone)
+        except Busy:
+            response = _error("busy: every render worker is taken; try again in a moment", 503)
+            response[0].headers["Retry-After"] = "2"
+            return response
+        except Unavailable:
+            return _error(
+                "the document could not be made: the render process stopped twice while "
+                "making it; try again, and tell the service's operator if it happens again",
+                503,
+            )
+        except ClientGone:
+            return Response(status=499)  # nobody is listening; nothing was rendered
         if failure:
             # The pipeline's messages name fields and characters, never patient data.
             return _error(failure, 422)
@@ -169,10 +232,10 @@ def create_app(
     return app
 
 
-def _error(message: str, status: int):
+def _error(message: str, status: int) -> tuple[Response, int]:
     if request.path.startswith("/api/") or request.is_json:
         return jsonify({"error": message}), status
-    return render_template("error.html", message=message, status=status), status
+    return Response(render_template("error.html", message=message, status=status)), status
 
 
 def _catalog(drugs: dict[str, DrugContent], template_dirs: tuple[Path, ...]) -> dict:
@@ -214,12 +277,31 @@ def _catalog(drugs: dict[str, DrugContent], template_dirs: tuple[Path, ...]) -> 
     }
 
 
-def serve(app: Flask, host: str, port: int, threads: int) -> None:
+# Many slow or idle clients must not lock the others out: waitress reads requests in one
+# event loop and hands only complete ones to the threads, so what bounds it is the number
+# of open connections (and of file descriptors) and how long an idle one is kept.
+CONNECTION_LIMIT = 1000
+IDLE_SECONDS = 30
+
+
+def serve(app: Flask, host: str, port: int, threads: int, authenticated: bool = False) -> None:
     """Waitress, a production WSGI server; it writes no access log of its own."""
+    import resource
+
     from waitress import serve as waitress_serve
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = CONNECTION_LIMIT + 64 + threads
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        limit = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (limit, hard))
     log.info("handouts web app on http://%s:%d/", host, port)
+    if authenticated and host not in ("127.0.0.1", "localhost", "::1"):
+        log.warning(
+            "this service speaks plain HTTP: reach it only through a TLS reverse proxy "
+            "(README: 'Running it for a ward')"
+        )
     waitress_serve(
         app,
         host=host,
@@ -227,4 +309,10 @@ def serve(app: Flask, host: str, port: int, threads: int) -> None:
         threads=threads,
         ident="handouts",
         max_request_body_size=MAX_REQUEST_BYTES,
+        connection_limit=CONNECTION_LIMIT,
+        channel_timeout=IDLE_SECONDS,
+        cleanup_interval=5,
+        # Keeps reading a connection while its request is handled, so that a client that
+        # hangs up is noticed (waitress.client_disconnected) and its render dropped.
+        channel_request_lookahead=1,
     )
