@@ -227,10 +227,14 @@ def tree(pid: int) -> list[psutil.Process]:
 
 
 def memory_mb(pid: int | None) -> float | None:
-    if pid is None:
+    try:
+        processes = tree(pid) if pid is not None else None
+    except psutil.NoSuchProcess:  # the server itself has gone
+        processes = None
+    if processes is None:
         return None
     total = 0
-    for process in tree(pid):
+    for process in processes:
         try:
             total += process.memory_info().rss
         except psutil.NoSuchProcess:  # a worker replaced as it was counted
@@ -317,6 +321,8 @@ def run(url, mix, label, clients, args, server_pid, kill_at=None) -> Run:
     if timer:
         timer.cancel()
         timer.join()
+        if result.kill is None:
+            print(f"no render worker killed: the run ended before {kill_at} s", file=sys.stderr)
     result.memory = (memory_before, memory_mb(server_pid))
     done.set()
     sampler.join()
