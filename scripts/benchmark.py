@@ -11,13 +11,16 @@ Measured:
 - warm render time per document in one long-lived pipeline;
 - memory of one worker across many renders (peak, and growth after warm-up);
 - the same documents made (a) by the `weasyprint` command line, once per document, and
-  (b) by a warm headless Chromium through Playwright's page.pdf(), one at a time.
+  (b) by warm headless Chromium through Playwright's page.pdf(), as many browsers printing
+  at once as the build has workers (one for each CPU), each taking the next document from
+  a shared list; and, for scale, one browser printing one document at a time.
 
 (b) needs Debian's chromium (/usr/bin/chromium) and the playwright package; without them
 that row says so.
 """
 
 import argparse
+import asyncio
 import multiprocessing
 import os
 import platform
@@ -43,6 +46,16 @@ from handouts.pipeline import Pipeline  # noqa: E402
 from handouts.render_html import render_html  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# The build's workers, and as many Chromium browsers printing at once: like for like.
+WORKERS = os.cpu_count() or 1
 
 
 def timed(command: list[str], **kwargs) -> float:
@@ -57,7 +70,8 @@ def cli(*args) -> list[str]:
 
 def build_all(content: Path, out: Path) -> float:
     """Seconds for `handouts build --all` of CONTENT into OUT."""
-    return timed(cli("build", "--all", "--content", content, "--out", out), cwd=ROOT)
+    command = cli("build", "--all", "--jobs", WORKERS, "--content", content, "--out", out)
+    return timed(command, cwd=ROOT)
 
 
 def cold_build(content: Path, out: Path) -> tuple[float, int]:
@@ -193,37 +207,47 @@ def weasyprint_cli(documents, work: Path) -> float:
     return time.perf_counter() - start
 
 
-def chromium(documents, work: Path) -> float | str:
+def chromium(documents, work: Path, browsers: int) -> float | str:
+    """Seconds for BROWSERS warm headless Chromiums to print DOCUMENTS between them."""
     if not Path(CHROMIUM).exists():
         return "not measured: /usr/bin/chromium is not installed"
     try:
-        from playwright.sync_api import sync_playwright
+        import playwright.async_api  # noqa: F401
     except ImportError:
         return "not measured: the playwright package is not installed"
     out = work / "chromium"
     out.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        page = browser.new_page()
-        job, path, _ = documents[0]  # warm the browser
-        page.goto(path.as_uri())
-        page.pdf(prefer_css_page_size=True)
+    return asyncio.run(_print_in_chromium([path for _, path, _ in documents], out, browsers))
+
+
+async def _print_in_chromium(paths: list[Path], out: Path, browsers: int) -> float:
+    from playwright.async_api import async_playwright
+
+    async def print_pdf(page, path: Path) -> bytes:
+        await page.goto(path.as_uri())
+        return await page.pdf(prefer_css_page_size=True)
+
+    async def take_turns(page) -> None:
+        # One event loop: popping from the shared list needs no lock.
+        while queue:
+            path = queue.pop()
+            (out / (path.stem + ".pdf")).write_bytes(await print_pdf(page, path))
+
+    async with async_playwright() as playwright:
+        # Separate browsers, each with its own processes, as the build has separate workers.
+        opened = [
+            await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            for _ in range(browsers)
+        ]
+        pages = [await browser.new_page() for browser in opened]
+        for page in pages:  # warm every browser
+            await print_pdf(page, paths[0])
+        queue = paths[::-1]  # popped from the end: in the build's order
         start = time.perf_counter()
-        for _job, path, _ in documents:
-            page.goto(path.as_uri())
-            (out / (path.stem + ".pdf")).write_bytes(page.pdf(prefer_css_page_size=True))
+        await asyncio.gather(*(take_turns(page) for page in pages))
         elapsed = time.perf_counter() - start
-        browser.close()
+        for browser in opened:
+            await browser.close()
     return elapsed
 
 
@@ -257,13 +281,14 @@ def main() -> None:
         # shared machine's changing speed falls on all of them alike; medians are reported.
         # Each cold build is followed at once by builds with nothing to do, and the two
         # are compared within the round, for the same reason.
-        cold, unchanged, cli_runs, chrome_runs = [], [], [], []
+        cold, unchanged, cli_runs, chrome_runs, chrome_one = [], [], [], [], []
         for _ in range(args.rounds):
             seconds, n = cold_build(content, work / "dist")
             cold.append(seconds)
             unchanged.append(no_change_build(content, work / "dist"))
             cli_runs.append(weasyprint_cli(documents, work))
-            chrome_runs.append(chromium(documents, work))
+            chrome_runs.append(chromium(documents, work, WORKERS))
+            chrome_one.append(chromium(documents, work, 1))
         one_drug = one_drug_build(content, work / "dist")
         warm = warm_renders()
         memory = worker_memory(args.renders)
@@ -272,7 +297,7 @@ def main() -> None:
     ratios = [c / u for c, u in zip(cold, unchanged, strict=True)]
     rows = [
         (
-            f"Cold full build, `handouts build --all` (2 workers), median of {args.rounds}",
+            f"Cold full build, `handouts build --all` ({WORKERS} workers), median of {args.rounds}",
             f"{cold_s:.1f} s for {n} documents ({n / cold_s:.1f} documents/s; {spread})",
         ),
         (
@@ -302,15 +327,22 @@ def main() -> None:
     if isinstance(chrome_runs[0], str):
         rows.append(("(b) warm headless Chromium, Playwright page.pdf()", chrome_runs[0]))
     else:
-        chrome = statistics.median(chrome_runs)
-        rows.append(
+        chrome, one = statistics.median(chrome_runs), statistics.median(chrome_one)
+        rows += [
             (
-                f"(b) warm headless Chromium, Playwright page.pdf(), one at a time, "
-                f"median of {args.rounds}",
-                f"{chrome:.1f} s ({len(documents) / chrome:.1f} documents/s); handouts "
-                f"runs at {chrome / cold_s:.2f}x its speed",
-            )
-        )
+                f"(b) warm headless Chromium, Playwright page.pdf(), {WORKERS} browsers "
+                f"printing at once (as many as the build's workers), median of {args.rounds}",
+                f"{chrome:.1f} s ({len(documents) / chrome:.1f} documents/s; rounds "
+                f"{min(chrome_runs):.1f}-{max(chrome_runs):.1f} s); handouts runs at "
+                f"{chrome / cold_s:.2f}x its speed",
+            ),
+            (
+                f"(b') the same, one browser printing one document at a time, median of "
+                f"{args.rounds}",
+                f"{one:.1f} s ({len(documents) / one:.1f} documents/s; {one / chrome:.2f}x "
+                f"the time of {WORKERS} at once)",
+            ),
+        ]
     print(f"Machine: {machine()}\n")
     print("| measure | result |\n|---|---|")
     for name, value in rows:
