@@ -3,8 +3,10 @@
 Each worker process keeps one warm Pipeline (one FontConfiguration, compiled stylesheets,
 Jinja environments) for its whole life. The main process decides what to build (input
 hashes against the manifest), hands jobs to a concurrent.futures executor (a local
-process pool, or a Dask cluster), and writes each finished PDF atomically, updating the
-manifest after every document so that it always matches the files on disk.
+process pool, or a Dask cluster), and commits each finished PDF with its manifest entry
+(outfolder.py), so that the manifest lists exactly the PDFs on disk whenever the process
+ends. A write that fails (a full disk, a read-only folder) stops the batch: the next
+documents could not be written either.
 
 One document never stops the others: whatever fails while making it (a HandoutsError, a
 bug, a MemoryError, an error inside WeasyPrint, a task the executor could not run) marks
@@ -27,22 +29,14 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import HandoutsError
 from .fingerprint import input_hash, shared_inputs, versions
-from .output import (
-    Built,
-    document_path,
-    paper_of,
-    prune_manifest,
-    read_manifest,
-    sha256,
-    update_manifest,
-    write_atomic,
-)
+from .outfolder import OutputFolder, open_output, write_failed
+from .output import Built, document_path, paper_of, sha256
 from .uptodate import unchanged
 from .worker_pool import LocalPool
 
@@ -174,6 +168,8 @@ class Outcome:
 class BatchReport:
     outcomes: list[Outcome] = field(default_factory=list)
     interrupted: bool = False
+    write_error: str = ""  # why the batch stopped writing (out of disk space...), if it did
+    recovered: str = ""  # what was repaired in the output folder first (outfolder.recover)
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -187,8 +183,8 @@ class BatchReport:
 def _stop_on_signals():
     """SIGTERM or Ctrl-C asks the batch to stop after the document in hand.
 
-    The handler only raises a flag: a PDF and its manifest entry are always written
-    together, so the manifest matches the disk whenever the process ends.
+    The handler only raises a flag, so that no document is left between its two renames
+    (outfolder.py) by this process's own choice.
     """
     stop = {"requested": False}
 
@@ -268,13 +264,28 @@ def run_batch(
     """Builds what changed; every document ends built, unchanged or failed (debug: a failure
     that is not a HandoutsError carries its traceback)."""
     report = BatchReport()
-    manifest = read_manifest(out_dir)
+    with open_output(out_dir) as folder:
+        report.recovered = folder.recovered
+        _run(report, folder, jobs, executor, force, template_dirs, debug, on_outcome)
+    return report
+
+
+def _run(
+    report: BatchReport,
+    folder: OutputFolder,
+    jobs: Iterable[Job],
+    executor: Executor,
+    force: bool,
+    template_dirs: tuple[Path, ...],
+    debug: bool,
+    on_outcome: Callable[[Outcome], None],
+) -> None:
     shared = shared_inputs(template_dirs)
     to_build: list[tuple] = []
     for job in jobs:
         path = document_path(job)
         digest = input_hash(job, template_dirs, shared)
-        if not force and unchanged(out_dir, manifest.get(path), digest):
+        if not force and unchanged(folder.path, folder.entries.get(path), digest):
             _record(report, Outcome(job, "unchanged", path), on_outcome)
         else:
             to_build.append((job, path, digest, len(to_build)))  # the last: its key
@@ -286,11 +297,14 @@ def run_batch(
                 if stop["requested"]:
                     report.interrupted = True
                     break
-                _write(report, out_dir, job, path, digest, result, on_outcome)
-            if report.interrupted:
+                try:
+                    _write(report, folder, job, path, digest, result, on_outcome)
+                except OSError as error:
+                    report.write_error = str(write_failed(folder.path, error, folder.written))
+                    break
+            if report.interrupted or report.write_error:
                 break
         report.interrupted = report.interrupted or runner.interrupted
-    return report
 
 
 STOPPED = "the render process stopped (killed or crashed) while making it"
@@ -523,32 +537,32 @@ def _groups(to_build: list[tuple]) -> list[list[tuple]]:
 
 
 def _write(
-    report: BatchReport, out_dir: Path, job: Job, path: str, digest: str, result, on_outcome
+    report: BatchReport,
+    folder: OutputFolder,
+    job: Job,
+    path: str,
+    digest: str,
+    result,
+    on_outcome,
 ) -> None:
     pdf, pages, notes, error = result
     if error:
         # A failed document must not leave an older copy to be printed.
-        (out_dir / path).unlink(missing_ok=True)
-        prune_manifest(out_dir)
+        folder.remove(path)
         _record(report, Outcome(job, "failed", path, error), on_outcome)
         return
-    write_atomic(out_dir / path, pdf)
-    update_manifest(
-        out_dir,
-        [
-            Built(
-                job.drug.id,
-                job.lang,
-                job.kind,
-                paper_of(job),
-                path,
-                sha256(pdf),
-                pages,
-                input_hash=digest,
-                made_by=versions(),
-            )
-        ],
+    built = Built(
+        job.drug.id,
+        job.lang,
+        job.kind,
+        paper_of(job),
+        path,
+        sha256(pdf),
+        pages,
+        input_hash=digest,
+        made_by=versions(),
     )
+    folder.commit(path, pdf, asdict(built))
     _record(report, Outcome(job, "built", path, notes=notes), on_outcome)
 
 

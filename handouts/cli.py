@@ -154,7 +154,7 @@ def build(
     Documents whose inputs have not changed since the last build are skipped.
     """
     from .clinic_templates import check_templates, template_folders
-    from .uptodate import DocumentKey, DrugRef, all_unchanged
+    from .uptodate import DocumentKey, DrugRef
 
     selected = _select_drugs(drugs, all_drugs, content_dir)
     _unregistered(content_dir)
@@ -178,7 +178,7 @@ def build(
             for lang in (langs or available_languages(path.parent))
             for kind in (kinds or KINDS)
         ]
-        if all_unchanged(keys, out_dir, template_folders(template_options, None)):
+        if _all_unchanged(keys, out_dir, template_folders(template_options, None)):
             if not langs:
                 for drug_id, path in discover(content_dir).items():
                     if selected is None or drug_id in selected:
@@ -251,6 +251,8 @@ def build(
         # Wait for the workers to leave: an exit with the pool still open can raise at
         # interpreter shutdown (a closed wake-up pipe in concurrent.futures).
         executor.shutdown(wait=True, cancel_futures=True)
+    if report.recovered:
+        click.echo(f"Note: {report.recovered}", err=True)
     for outcome in report.failed:
         click.echo(
             f"FAILED {outcome.job.name}:\n  " + outcome.message.replace("\n", "\n  "), err=True
@@ -267,6 +269,8 @@ def build(
             else ""
         )
     )
+    if report.write_error:
+        raise HandoutsError(report.write_error)
     if report.interrupted:
         raise HandoutsError(
             "interrupted; the finished documents are complete and in the "
@@ -290,6 +294,20 @@ def build(
             )
             + "; see above"
         )
+
+
+def _all_unchanged(keys: list, out_dir: Path, template_dirs: tuple[Path, ...]) -> bool:
+    """The fast path's question, asked of the output folder taken and recovered like a
+    build takes it (a folder that does not exist yet holds nothing unchanged)."""
+    from .outfolder import open_output
+    from .uptodate import all_unchanged
+
+    if not out_dir.is_dir():
+        return False
+    with open_output(out_dir) as folder:
+        if folder.recovered:
+            click.echo(f"Note: {folder.recovered}", err=True)
+        return all_unchanged(keys, out_dir, template_dirs)
 
 
 def _without_broken_catalogs(jobs: list) -> tuple[list, list]:

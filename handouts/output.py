@@ -1,14 +1,16 @@
-"""Pipeline stage 6: write finished PDFs atomically and keep the manifest in step.
+"""Pipeline stage 6: where a document goes, what its manifest entry says, and writing a
+file atomically.
 
 A PDF appears under its final name only when complete (temporary file in the same
-folder, fsync, rename), so nobody can print half a document.
+folder, fsync, rename), so nobody can print half a document. A build's output folder, its
+lock and its manifest kept in step with the PDFs, is outfolder.py.
 """
 
 import hashlib
 import json
 import os
 import tempfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .stocks import STOCKS, sheet_for
@@ -55,6 +57,17 @@ def paper_of(job) -> str:
 
 
 def write_atomic(target: Path, data: bytes) -> None:
+    temp = write_temp(target, data)
+    try:
+        os.replace(temp, target)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+
+
+def write_temp(target: Path, data: bytes) -> Path:
+    """data in a new file beside target (.<name>.<random>.tmp), flushed to the disk; on any
+    failure (a full disk) nothing of it is left."""
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
@@ -62,10 +75,10 @@ def write_atomic(target: Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(temp, target)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+    return Path(temp)
 
 
 def sha256(data: bytes) -> str:
@@ -78,20 +91,3 @@ def read_manifest(out_dir: Path) -> dict[str, dict]:
         return {e["path"]: e for e in json.loads((out_dir / MANIFEST).read_text())}
     except (OSError, ValueError, KeyError, TypeError):
         return {}
-
-
-def prune_manifest(out_dir: Path) -> None:
-    """Drop manifest entries whose file is gone."""
-    if (out_dir / MANIFEST).exists():
-        update_manifest(out_dir, [])
-
-
-def update_manifest(out_dir: Path, built: list[Built]) -> list[dict]:
-    """Merge documents into OUT/manifest.json; drop entries whose file is gone."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    manifest_path = out_dir / MANIFEST
-    entries = read_manifest(out_dir)
-    entries.update({b.path: asdict(b) for b in built})
-    kept = [e for path, e in sorted(entries.items()) if (out_dir / path).is_file()]
-    write_atomic(manifest_path, (json.dumps(kept, indent=2) + "\n").encode())
-    return kept
