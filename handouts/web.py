@@ -7,6 +7,7 @@ PDF: they are never logged, stored, cached or put into a URL, a file name or met
 
 import logging
 import time
+import traceback
 from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,14 @@ from .languages import direction, native_name
 from .locations import TEMPLATES_DIR
 from .stocks import STOCKS
 from .template_strings import load_template_translation
-from .web_input import DocumentRequest, describe_errors
+from .web_input import (
+    BadRequest,
+    DocumentRequest,
+    describe_errors,
+    form_request,
+    mentions,
+    parse_json,
+)
 
 log = logging.getLogger("handouts.web")
 MAX_REQUEST_BYTES = 16 * 1024
@@ -42,6 +50,16 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
     "Pragma": "no-cache",
+}
+# What an error says, by status, when nothing more particular is known.
+ERROR_MESSAGES = {
+    400: "the request is malformed (its request line, a header or its body); send it again",
+    404: "no such page",
+    405: "method not allowed",
+    413: f"request too large (limit {MAX_REQUEST_BYTES // 1024} KB)",
+    431: "the request's headers are too large",
+    500: "could not make the document; the error is logged without patient details",
+    501: "the request uses a method or encoding this server does not implement",
 }
 
 
@@ -72,12 +90,27 @@ def create_app(
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
-        message = {
-            404: "no such page",
-            405: "method not allowed",
-            413: f"request too large (limit {MAX_REQUEST_BYTES // 1024} KB)",
-        }.get(error.code or 500, error.name)
-        return _error(message, error.code or 500)
+        code = error.code or 500
+        response = _error(ERROR_MESSAGES.get(code, error.name.lower()), code)
+        allow = dict(error.get_headers()).get("Allow")
+        if allow:  # 405: the methods the address takes
+            response.headers["Allow"] = allow
+        return response
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):
+        # One line: the type and where it was raised. Never the message or a traceback:
+        # either may hold a patient's details.
+        frame = (traceback.extract_tb(error.__traceback__) or [None])[-1]
+        where = f"{Path(frame.filename).name}:{frame.lineno} in {frame.name}" if frame else "?"
+        log.error(
+            "unexpected %s at %s while serving %s %s",
+            type(error).__name__,
+            where,
+            request.method,
+            request.path,
+        )
+        return _error(ERROR_MESSAGES[500], 500)
 
     @app.get("/")
     def page():
@@ -94,32 +127,24 @@ def create_app(
 
     @app.post("/api/documents")
     def documents_api():
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict):
+        if not request.is_json:
             return _error("send a JSON object (Content-Type: application/json)", 400)
+        try:
+            # Read here, not by get_json: within a nesting bound, each key once.
+            body = parse_json(request.get_data(cache=False))
+        except BadRequest as error:
+            return _error(str(error), 400)
         return _documents(body)
 
     @app.post("/print")
     def documents_form():
-        form = request.form
-        body: dict[str, Any] = {
-            "drug": form.get("drug", ""),
-            "lang": form.get("lang", "en"),
-            "kinds": {"both": ["handout", "card"]}.get(
-                form.get("kinds", "handout"), [form.get("kinds", "handout")]
-            ),
-            "paper": form.get("paper", "letter"),
-            "stock": form.get("stock", "us-business"),
-            "large_print": form.get("large_print") == "on",
-            "personalization": {
-                key: form.get(key, "") for key in ("patient_name", "care_team", "phone")
-            },
-        }
-        if form.get("start_date"):
-            body["personalization"]["start_date"] = form["start_date"]
+        try:
+            body = form_request({key: request.form.getlist(key) for key in request.form})
+        except BadRequest as error:
+            return _error(str(error), 400)
         return _documents(body)
 
-    def _documents(body: dict):
+    def _documents(body: dict[str, Any]):
         try:
             wanted = DocumentRequest.model_validate(body)
         except ValidationError as error:
@@ -150,7 +175,12 @@ def create_app(
         start = time.perf_counter()
         pdf, _, _, failure = executor.submit(render_together, jobs, folders).result()
         if failure:
-            # The pipeline's messages name fields and characters, never patient data.
+            # The pipeline's messages name fields, never patient data; should one ever
+            # quote it, the message is withheld.
+            given = [str(value) for value in p.model_dump().values() if value]
+            if mentions(failure, given):
+                log.error("a refusal of a personalized request was withheld: it quoted details")
+                failure = "these details cannot be printed; shorten or retype them"
             return _error(failure, 422)
         log.info(
             "rendered %s/%s %s in %.0f ms",
@@ -169,10 +199,26 @@ def create_app(
     return app
 
 
-def _error(message: str, status: int):
+def _error(message: str, status: int) -> Response:
+    """The error as JSON for the API and for JSON requests, else as the HTML page."""
     if request.path.startswith("/api/") or request.is_json:
-        return jsonify({"error": message}), status
-    return render_template("error.html", message=message, status=status), status
+        response = jsonify({"error": message})
+    else:
+        response = Response(render_template("error.html", message=message, status=status))
+    response.status_code = status
+    return response
+
+
+def error_body(app: Flask, status: int, path: str, is_json: bool) -> tuple[str, bytes]:
+    """The body of an error the WSGI server answers itself (http_server.py), as _error
+    writes it for that path."""
+    message = ERROR_MESSAGES.get(status, "the request could not be served")
+    with app.test_request_context(
+        "/api/" if path.startswith("/api/") else "/",
+        content_type="application/json" if is_json else None,
+    ):
+        response = _error(message, status)
+        return response.content_type, response.get_data()
 
 
 def _catalog(drugs: dict[str, DrugContent], template_dirs: tuple[Path, ...]) -> dict:
@@ -214,17 +260,24 @@ def _catalog(drugs: dict[str, DrugContent], template_dirs: tuple[Path, ...]) -> 
     }
 
 
-def serve(app: Flask, host: str, port: int, threads: int) -> None:
-    """Waitress, a production WSGI server; it writes no access log of its own."""
-    from waitress import serve as waitress_serve
+def serve(app: Flask, host: str, port: int, threads: int, **settings: Any) -> None:
+    """Waitress, a production WSGI server; it writes no access log of its own. settings:
+    more of waitress's own (connection limits, timeouts)."""
+    from .http_server import create_server
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    log.info("handouts web app on http://%s:%d/", host, port)
-    waitress_serve(
+    server = create_server(
         app,
-        host=host,
-        port=port,
-        threads=threads,
-        ident="handouts",
-        max_request_body_size=MAX_REQUEST_BYTES,
+        host,
+        port,
+        lambda status, path, is_json: error_body(app, status, path, is_json),
+        SECURITY_HEADERS,
+        **{
+            "threads": threads,
+            "ident": "handouts",
+            "max_request_body_size": MAX_REQUEST_BYTES,
+            **settings,
+        },
     )
+    log.info("handouts web app on http://%s:%d/", host, port)
+    server.run()
