@@ -236,3 +236,23 @@ def _fixed_label(composed: Composed, box) -> str:
         return "the card's fixed text"
     words = " ".join("".join(box.element.itertext()).split())
     return f"the fixed text {words[:40]!r}"
+
+
+# --- A patient's details: the field only, never its value ---------------------------
+
+
+class PersonalTooLong(RenderError):
+    """A detail a nurse wrote in does not fit the document."""
+
+
+def personal_too_long(job, key: str, fits: int | None) -> PersonalTooLong:
+    """The error for a personal field that does not fit job's document with the details
+    before it. fits: how many of its first characters do, measured by laying them out;
+    None when not measured. Neither the value nor its length is said: patient data."""
+    where = f"{job.name}: personalization.{key}: too long to fit on the {job.kind}"
+    if fits is None:
+        return PersonalTooLong(f"{where}; leave it out")
+    if fits == 0:
+        return PersonalTooLong(f"{where} with the other details given; shorten them")
+    how = ", for example with initials" if key == "patient_name" else ""
+    return PersonalTooLong(f"{where}; only its first {fits} characters or so fit; shorten it{how}")

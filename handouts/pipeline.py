@@ -11,9 +11,11 @@ from pathlib import Path
 
 from . import engine
 from .compose import (
+    PERSONAL_FIELDS,
     Composed,
     FieldMarker,
     Job,
+    Personal,
     Unplaceable,
     compose,
     printed_personal,
@@ -24,7 +26,7 @@ from .fetcher import LockedFetcher
 from .fingerprint import input_hash, shared_inputs
 from .fonts import fallback_families
 from .languages import SOURCE_LANGUAGE
-from .overflow import too_long_on_page
+from .overflow import FieldTooLong, personal_too_long, too_long_on_page
 from .pdf import Renderer
 from .render_html import Environments, render_html
 from .stamp import Place, find_places, measure, overlay_html, prepare, shifts, stamp
@@ -98,6 +100,11 @@ class Pipeline:
             stamped = self._stamped(jobs)
             if stamped is not None:
                 return stamped
+            try:
+                return self.lay_out_and_write(jobs)
+            except (CardOverflow, LayoutFault, FieldTooLong) as error:
+                # Said of the content, this would send the nurse to the wrong place.
+                raise self._personal_cause(jobs, error) from None
         return self.lay_out_and_write(jobs)
 
     def lay_out_and_write(self, jobs: list[Job]) -> Rendered:
@@ -166,6 +173,54 @@ class Pipeline:
         if warnings:
             raise RenderError(f"{job.name}: WeasyPrint reported: " + "; ".join(warnings))
         return overlay
+
+    def _personal_cause(self, jobs: list[Job], error: RenderError) -> RenderError:
+        """For documents that do not fit once a patient's details are in them: the detail
+        that makes one not fit, and how many of its characters do, found by laying the
+        document out again with the details added one by one and, for that one, with
+        ever longer beginnings of it. The content's own error when the documents do not
+        fit without the details either, or when no single detail is found at fault."""
+        try:
+            for job in jobs:
+                personal = job.personal or Personal()
+                if not self._fits(replace(job, personal=None)):
+                    return error
+                given: dict = {}
+                for key in PERSONAL_FIELDS:
+                    value = getattr(personal, key)
+                    if not value:
+                        continue
+                    if self._fits(replace(job, personal=Personal(**{**given, key: value}))):
+                        given[key] = value
+                        continue
+                    if not isinstance(value, str):  # a date: its words are the language's
+                        return personal_too_long(job, key, None)
+                    fit, over = 0, len(value)  # the first `fit` characters fit; `over` do not
+                    while over - fit > 1:
+                        middle = (fit + over) // 2
+                        trial = Personal(**{**given, key: value[:middle]})
+                        if self._fits(replace(job, personal=trial)):
+                            fit = middle
+                        else:
+                            over = middle
+                    return personal_too_long(job, key, fit)
+        except Exception as other:  # noqa: BLE001 (the first error is the one to report)
+            log.warning("no detail found at fault (%s)", type(other).__name__)
+        return error
+
+    def _fits(self, job: Job) -> bool:
+        """Whether a document passes its layout checks (a card at its smallest text)."""
+        composed = compose(job, self.environments.template_dirs)
+        composed.context["card_font_pt"] = MIN_CARD_FONT_PT
+        html, _ = render_html(self.environments, composed)
+        document, warnings = self.renderer.layout(
+            composed, html, self.fetcher, fallback_families(html, _languages(composed))
+        )
+        try:
+            check_layout(composed, document, warnings)
+        except (CardOverflow, LayoutFault):
+            return False
+        return True
 
     def _kept_layout(
         self, jobs: list[Job], inputs: list[str], reserve: list[dict[str, str]]

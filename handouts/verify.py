@@ -55,11 +55,12 @@ def check_glyphs(parts: list[tuple[Composed, str]]) -> None:
     characters are reported by script: a language whose script no font has gives one
     line, not one per character.
     """
-    problems = []
+    problems, personal_problems = [], []
     for composed, html in parts:
         lang, name = composed.job.lang, composed.job.name
         personal = composed.job.personal.fields() if composed.job.personal else {}
         found = _personal_problems(composed.job, personal)
+        personal_problems += [p for p in found if p not in personal_problems]
         missing: dict[str, list[str]] = {}
         for path, text in _strings(composed.localized.drug.model_dump(mode="json")):
             for ch in missing_characters(text, lang):
@@ -68,9 +69,16 @@ def check_glyphs(parts: list[tuple[Composed, str]]) -> None:
             for ch in missing_characters(_visible_text(html), lang):
                 # (personal values passed above; what is left is template text)
                 missing.setdefault(ch, []).append("template text")
-        found += [f"{name}: {line}" for line in describe_missing(missing)]
-        problems += [p for p in found if p not in problems]
-    _raise(problems)
+        problems += [
+            p
+            for p in (f"{name}: {line}" for line in describe_missing(missing))
+            if p not in problems
+        ]
+    # The font advice is for the content's owner; a nurse retypes a detail instead.
+    if problems:
+        _raise(personal_problems + problems)
+    if personal_problems:
+        raise RenderError("\n".join(personal_problems))
 
 
 def describe_missing(missing: dict[str, list[str]]) -> list[str]:
@@ -99,13 +107,16 @@ def check_personal(jobs: list, values: dict[str, str]) -> None:
     problems = []
     for job in jobs:
         problems += [p for p in _personal_problems(job, values) if p not in problems]
-    _raise(problems)
+    if problems:
+        raise RenderError("\n".join(problems))
 
 
 def _personal_problems(job, values: dict[str, str]) -> list[str]:
     # Name the field only, never the value nor its characters: they are patient data.
+    # The nurse can act on it; a font is the clinic's to add (README: Adding a language).
     return [
-        f"{job.name}: personalization.{key}: has a character that no bundled font can print"
+        f"{job.name}: personalization.{key}: a character in it cannot be printed (no "
+        "bundled font has it); retype it or leave it out"
         for key, text in values.items()
         if missing_characters(text, job.lang)
     ]

@@ -7,6 +7,7 @@ PDF: they are never logged, stored, cached or put into a URL, a file name or met
 
 import logging
 import time
+import traceback
 from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,14 @@ from .locations import TEMPLATES_DIR
 from .render_service import Busy, ClientGone, RenderService, Unavailable
 from .stocks import STOCKS
 from .template_strings import load_template_translation
-from .web_input import DocumentRequest, describe_errors
+from .web_input import (
+    BadRequest,
+    DocumentRequest,
+    describe_errors,
+    form_request,
+    mentions,
+    parse_json,
+)
 
 log = logging.getLogger("handouts.web")
 MAX_REQUEST_BYTES = 16 * 1024
@@ -44,6 +52,16 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
     "Pragma": "no-cache",
+}
+# What an error says, by status, when nothing more particular is known.
+ERROR_MESSAGES = {
+    400: "the request is malformed (its request line, a header or its body); send it again",
+    404: "no such page",
+    405: "method not allowed",
+    413: f"request too large (limit {MAX_REQUEST_BYTES // 1024} KB)",
+    431: "the request's headers are too large",
+    500: "could not make the document; the error is logged without patient details",
+    501: "the request uses a method or encoding this server does not implement",
 }
 
 
@@ -88,7 +106,7 @@ def create_app(
                 401,
             )
             if policy.token:
-                response[0].headers["WWW-Authenticate"] = 'Bearer realm="handouts"'
+                response.headers["WWW-Authenticate"] = 'Bearer realm="handouts"'
             return response
         return None
 
@@ -106,12 +124,27 @@ def create_app(
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
-        message = {
-            404: "no such page",
-            405: "method not allowed",
-            413: f"request too large (limit {MAX_REQUEST_BYTES // 1024} KB)",
-        }.get(error.code or 500, error.name)
-        return _error(message, error.code or 500)
+        code = error.code or 500
+        response = _error(ERROR_MESSAGES.get(code, error.name.lower()), code)
+        allow = dict(error.get_headers()).get("Allow")
+        if allow:  # 405: the methods the address takes
+            response.headers["Allow"] = allow
+        return response
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):
+        # One line: the type and where it was raised. Never the message or a traceback:
+        # either may hold a patient's details.
+        frame = (traceback.extract_tb(error.__traceback__) or [None])[-1]
+        where = f"{Path(frame.filename).name}:{frame.lineno} in {frame.name}" if frame else "?"
+        log.error(
+            "unexpected %s at %s while serving %s %s",
+            type(error).__name__,
+            where,
+            request.method,
+            request.path,
+        )
+        return _error(ERROR_MESSAGES[500], 500)
 
     @app.get("/healthz")
     def healthz():
@@ -143,32 +176,24 @@ def create_app(
 
     @app.post("/api/documents")
     def documents_api():
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict):
+        if not request.is_json:
             return _error("send a JSON object (Content-Type: application/json)", 400)
+        try:
+            # Read here, not by get_json: within a nesting bound, each key once.
+            body = parse_json(request.get_data(cache=False))
+        except BadRequest as error:
+            return _error(str(error), 400)
         return _documents(body)
 
     @app.post("/print")
     def documents_form():
-        form = request.form
-        body: dict[str, Any] = {
-            "drug": form.get("drug", ""),
-            "lang": form.get("lang", "en"),
-            "kinds": {"both": ["handout", "card"]}.get(
-                form.get("kinds", "handout"), [form.get("kinds", "handout")]
-            ),
-            "paper": form.get("paper", "letter"),
-            "stock": form.get("stock", "us-business"),
-            "large_print": form.get("large_print") == "on",
-            "personalization": {
-                key: form.get(key, "") for key in ("patient_name", "care_team", "phone")
-            },
-        }
-        if form.get("start_date"):
-            body["personalization"]["start_date"] = form["start_date"]
+        try:
+            body = form_request({key: request.form.getlist(key) for key in request.form})
+        except BadRequest as error:
+            return _error(str(error), 400)
         return _documents(body)
 
-    def _documents(body: dict):
+    def _documents(body: dict[str, Any]):
         try:
             wanted = DocumentRequest.model_validate(body)
         except ValidationError as error:
@@ -202,7 +227,7 @@ def create_app(
             pdf, _, _, failure = service.render(render_together, jobs, folders, gone=gone)
         except Busy:
             response = _error("busy: every render worker is taken; try again in a moment", 503)
-            response[0].headers["Retry-After"] = "2"
+            response.headers["Retry-After"] = "2"
             return response
         except Unavailable:
             return _error(
@@ -213,7 +238,12 @@ def create_app(
         except ClientGone:
             return Response(status=499)  # nobody is listening; nothing was rendered
         if failure:
-            # The pipeline's messages name fields and characters, never patient data.
+            # The pipeline's messages name fields, never patient data; should one ever
+            # quote it, the message is withheld.
+            given = [str(value) for value in p.model_dump().values() if value]
+            if mentions(failure, given):
+                log.error("a refusal of a personalized request was withheld: it quoted details")
+                failure = "these details cannot be printed; shorten or retype them"
             return _error(failure, 422)
         log.info(
             "rendered %s/%s %s in %.0f ms",
@@ -232,10 +262,26 @@ def create_app(
     return app
 
 
-def _error(message: str, status: int) -> tuple[Response, int]:
+def _error(message: str, status: int) -> Response:
+    """The error as JSON for the API and for JSON requests, else as the HTML page."""
     if request.path.startswith("/api/") or request.is_json:
-        return jsonify({"error": message}), status
-    return Response(render_template("error.html", message=message, status=status)), status
+        response = jsonify({"error": message})
+    else:
+        response = Response(render_template("error.html", message=message, status=status))
+    response.status_code = status
+    return response
+
+
+def error_body(app: Flask, status: int, path: str, is_json: bool) -> tuple[str, bytes]:
+    """The body of an error the WSGI server answers itself (http_server.py), as _error
+    writes it for that path."""
+    message = ERROR_MESSAGES.get(status, "the request could not be served")
+    with app.test_request_context(
+        "/api/" if path.startswith("/api/") else "/",
+        content_type="application/json" if is_json else None,
+    ):
+        response = _error(message, status)
+        return response.content_type, response.get_data()
 
 
 def _catalog(drugs: dict[str, DrugContent], template_dirs: tuple[Path, ...]) -> dict:
@@ -284,11 +330,14 @@ CONNECTION_LIMIT = 1000
 IDLE_SECONDS = 30
 
 
-def serve(app: Flask, host: str, port: int, threads: int, authenticated: bool = False) -> None:
-    """Waitress, a production WSGI server; it writes no access log of its own."""
+def serve(
+    app: Flask, host: str, port: int, threads: int, authenticated: bool = False, **settings: Any
+) -> None:
+    """Waitress, a production WSGI server; it writes no access log of its own. settings:
+    more of waitress's own."""
     import resource
 
-    from waitress import serve as waitress_serve
+    from .http_server import create_server
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -296,23 +345,29 @@ def serve(app: Flask, host: str, port: int, threads: int, authenticated: bool = 
     if soft != resource.RLIM_INFINITY and soft < wanted:
         limit = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
         resource.setrlimit(resource.RLIMIT_NOFILE, (limit, hard))
-    log.info("handouts web app on http://%s:%d/", host, port)
     if authenticated and host not in ("127.0.0.1", "localhost", "::1"):
         log.warning(
             "this service speaks plain HTTP: reach it only through a TLS reverse proxy "
             "(README: 'Running it for a ward')"
         )
-    waitress_serve(
+    server = create_server(
         app,
-        host=host,
-        port=port,
-        threads=threads,
-        ident="handouts",
-        max_request_body_size=MAX_REQUEST_BYTES,
-        connection_limit=CONNECTION_LIMIT,
-        channel_timeout=IDLE_SECONDS,
-        cleanup_interval=5,
-        # Keeps reading a connection while its request is handled, so that a client that
-        # hangs up is noticed (waitress.client_disconnected) and its render dropped.
-        channel_request_lookahead=1,
+        host,
+        port,
+        lambda status, path, is_json: error_body(app, status, path, is_json),
+        SECURITY_HEADERS,
+        **{
+            "threads": threads,
+            "ident": "handouts",
+            "max_request_body_size": MAX_REQUEST_BYTES,
+            "connection_limit": CONNECTION_LIMIT,
+            "channel_timeout": IDLE_SECONDS,
+            "cleanup_interval": 5,
+            # Keeps reading a connection while its request is handled, so that a client
+            # that hangs up is noticed (waitress.client_disconnected) and its render dropped.
+            "channel_request_lookahead": 1,
+            **settings,
+        },
     )
+    log.info("handouts web app on http://%s:%d/", host, port)
+    server.run()

@@ -283,8 +283,11 @@ def test_a_name_the_fonts_cannot_print_is_refused_not_laid_out_whole(blinatumoma
     # The nurse must hear of it: it is checked before anything is drawn in.
     monkeypatch.setattr("handouts.pipeline.measure", lambda *args: 1 / 0)
     jobs = handout_and_card(blinatumomab, "en", personal("Ann \u0f40ukova"))  # Tibetan
-    with pytest.raises(RenderError, match=r"personalization\.patient_name: has a character"):
+    with pytest.raises(
+        RenderError, match=r"personalization\.patient_name: a character in it"
+    ) as refused:
         Pipeline().render_together(jobs)
+    assert "ukova" not in str(refused.value) and "U+0F40" not in str(refused.value)
 
 
 def font_programs(pdf: bytes) -> dict[str, set[str]]:
