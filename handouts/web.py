@@ -49,7 +49,10 @@ SECURITY_HEADERS = {
     ),
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
+    # Not no-referrer: a browser then sends "Origin: null" with the page's own form posts,
+    # and the cross-site check (access.py) could not tell them from a forged one. Other
+    # sites still get no referrer.
+    "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",
     "Pragma": "no-cache",
 }

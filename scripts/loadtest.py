@@ -4,18 +4,21 @@
         [--best-case] [--kill-worker-at SECONDS] [--seed 1] [--url http://127.0.0.1:8000]
 
 Starts `handouts serve` on loopback (or uses the running server at --url), warms it with
-one request for each drug and language of /api/catalog, then, for each count in CLIENTS,
-runs that many clients, each POSTing to /api/documents one request after another, for
-DURATION seconds or REQUESTS requests each. The realistic mix: both drugs, every language
-of the catalogue (English and Spanish the most often), a handout, a card or both, Letter
-or A4, sometimes large print, patients' names of 2 to 50 characters in ten scripts, and
-other care teams, phone numbers and start dates; the same SEED sends the same requests.
+one request for each drug and language, then WARM_UP seconds of the realistic mix (the
+layouts each worker keeps fill up, as in a ward's first minutes); then, for each count in
+CLIENTS, runs that many clients, each POSTing to /api/documents one request after
+another, for DURATION seconds or REQUESTS requests each. The realistic mix: both drugs,
+the languages a ward prints in (default en, es, ar, zh-Hans, ru, vi; English and Spanish
+the most often), a handout, a card or both, mostly on the ward's paper and card stock,
+sometimes large print, patients' names of 2 to 50 characters in ten scripts (mostly the
+document language's own script, else Latin letters, now and then any other), and other
+care teams, phone numbers and start dates; the same SEED sends the same requests.
 --best-case adds, before each realistic run, the old best case: one drug, English,
 handout + card, Latin names.
 
 A 200 counts only if its body is a PDF. Latency percentiles are of the successful
-requests. Memory is the resident size of the server and all its processes (workers,
-forkserver) added up, from /proc: pages they share count once in each.
+requests. Memory is the proportional set size of the server and all its processes
+(workers, fork server) from /proc: a page they share is counted once in all.
 
 --kill-worker-at SECONDS kills (SIGKILL) one render worker of the server that many seconds
 into the last realistic run, and reports the failures in the 10 s after, the longest time
@@ -43,8 +46,6 @@ import urllib.request
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -111,6 +112,17 @@ PHONES = [
 ]
 # English and Spanish are asked for most in a US hospital; the others share the rest.
 LANGUAGE_WEIGHTS = {"en": 6, "es": 3}
+# A patient who reads a language mostly has a name in its script; the rest are written in
+# Latin letters or in any other script (a family from elsewhere, a name as the ID reads).
+OWN_SCRIPT = {
+    "ar": "Arabic",
+    "zh-Hans": "Chinese",
+    "ja": "Japanese",
+    "ko": "Korean",
+    "ru": "Cyrillic",
+    "vi": "Vietnamese",
+    "hi": "Devanagari",
+}
 SUCCESS = "ok"
 
 
@@ -147,9 +159,13 @@ def personalization(rng: random.Random, scripts=tuple(SCRIPTS)) -> dict:
 class Mix:
     """The requests of a run, drawn from a catalogue with a seeded random generator."""
 
-    def __init__(self, catalog: dict):
+    def __init__(self, catalog: dict, languages: list[str]):
         self.drugs = {
-            d["id"]: [lang["tag"] for lang in d["languages"] if lang["complete"]]
+            d["id"]: [
+                lang["tag"]
+                for lang in d["languages"]
+                if lang["complete"] and (not languages or lang["tag"] in languages)
+            ]
             for d in catalog["drugs"]
         }
         self.stocks = catalog["stocks"]
@@ -167,12 +183,16 @@ class Mix:
             "drug": drug,
             "lang": rng.choices(langs, [LANGUAGE_WEIGHTS.get(t, 1) for t in langs])[0],
             "kinds": rng.choices([["handout"], ["card"], ["handout", "card"]], [7, 4, 9])[0],
-            "paper": rng.choices(["letter", "a4"], [2, 1])[0],
-            "stock": rng.choice(self.stocks),
+            # A ward prints on its own paper and card stock, now and then on another.
+            "paper": rng.choices(["letter", "a4"], [9, 1])[0],
+            "stock": "us-business" if rng.random() < 0.8 else rng.choice(self.stocks),
             "large_print": rng.random() < 0.1,
         }
         if rng.random() < 0.85:  # some nurses print without writing anything in
-            body["personalization"] = personalization(rng)
+            draw = rng.random()
+            own = OWN_SCRIPT.get(body["lang"], "Latin")
+            script = own if draw < 0.7 else "Latin" if draw < 0.9 else rng.choice(list(SCRIPTS))
+            body["personalization"] = personalization(rng, (script,))
         return body
 
     def best_case(self, rng: random.Random) -> dict:
@@ -221,35 +241,53 @@ def post(url: str, body: dict, timeout: float) -> tuple[Result, str]:
     return Result(start, time.monotonic(), outcome), message
 
 
-def tree(pid: int) -> list[psutil.Process]:
-    server = psutil.Process(pid)
-    return [server, *server.children(recursive=True)]
+def parents() -> dict[int, int]:
+    """Every process's parent, from /proc."""
+    found = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            found[int(stat.parent.name)] = int(stat.read_text().rpartition(")")[2].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
+def tree(pid: int) -> list[int]:
+    """PID and all its descendants."""
+    table, found = parents(), [pid]
+    for parent in found:  # grows while it is walked
+        found += [child for child, of in table.items() if of == parent]
+    return found
 
 
 def memory_mb(pid: int | None) -> float | None:
-    try:
-        processes = tree(pid) if pid is not None else None
-    except psutil.NoSuchProcess:  # the server itself has gone
-        processes = None
-    if processes is None:
+    """Proportional set size of PID and its descendants: a page shared by n processes
+    (the fonts, what the workers share with the fork server) counts 1/n in each."""
+    if pid is None or not Path(f"/proc/{pid}").exists():
         return None
     total = 0
-    for process in processes:
+    for process in tree(pid):
         try:
-            total += process.memory_info().rss
-        except psutil.NoSuchProcess:  # a worker replaced as it was counted
-            pass
-    return total / 2**20
+            text = Path(f"/proc/{process}/smaps_rollup").read_text()
+        except OSError:  # a worker replaced as it was counted
+            continue
+        total += sum(int(line.split()[1]) for line in text.splitlines() if line.startswith("Pss:"))
+    return total / 1024
 
 
-def render_workers(pid: int) -> list[psutil.Process]:
-    """The processes the server's forkserver forked: its render workers. The forkserver
-    and the resource tracker are the server's own children and are left alone."""
-    workers = []
-    for child in psutil.Process(pid).children():
-        if "forkserver" in " ".join(child.cmdline()):
-            workers += child.children()
-    return workers
+def command(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def render_workers(pid: int) -> list[int]:
+    """The processes the server's fork server forked: its render workers. The fork
+    server and the resource tracker are the server's own children and are left alone."""
+    table = parents()
+    servers = [c for c, of in table.items() if of == pid and "forkserver" in command(c)]
+    return [c for c, of in table.items() if of in servers]
 
 
 def kill_worker(pid: int) -> str:
@@ -257,13 +295,9 @@ def kill_worker(pid: int) -> str:
     if not workers:
         return "no render worker found to kill"
     worker = workers[0]
-    info = (
-        f"render worker pid {worker.pid} (forked by the forkserver pid {worker.ppid()}, "
-        f"{worker.memory_info().rss / 2**20:.0f} MB resident, "
-        f"up {time.time() - worker.create_time():.0f} s, one of {len(workers)})"
-    )
-    os.kill(worker.pid, signal.SIGKILL)
-    return "killed " + info
+    size = memory_mb(worker)
+    os.kill(worker, signal.SIGKILL)
+    return f"killed render worker pid {worker} ({size:.0f} MB, one of {len(workers)})"
 
 
 @dataclass
@@ -414,19 +448,21 @@ def start_server() -> tuple[subprocess.Popen, str]:
 
 def stop_server(server: subprocess.Popen) -> None:
     """Stop the server; then any of its processes that outlived it (a broken pool's)."""
-    try:
-        processes = tree(server.pid)[1:]
-    except psutil.NoSuchProcess:
-        processes = []
+    processes = tree(server.pid)[1:]
     server.terminate()
     try:
         server.wait(timeout=30)
     except subprocess.TimeoutExpired:
         server.kill()
         server.wait()
-    _, alive = psutil.wait_procs(processes, timeout=10)
-    for process in alive:
-        process.kill()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(Path(f"/proc/{p}").exists() for p in processes):
+        time.sleep(0.1)
+    for process in processes:
+        try:
+            os.kill(process, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
 
 def catalog(url: str, server: subprocess.Popen | None) -> dict:
@@ -444,11 +480,12 @@ def catalog(url: str, server: subprocess.Popen | None) -> dict:
 
 
 def listening_pid(url: str) -> int | None:
-    """The process listening on URL's port, when it is this user's."""
-    port = urllib.parse.urlsplit(url).port
-    for connection in psutil.net_connections(kind="tcp"):
-        if connection.status == psutil.CONN_LISTEN and connection.laddr.port == port:
-            return connection.pid
+    """The `handouts serve` process of this user listening on URL's port, if any."""
+    port = str(urllib.parse.urlsplit(url).port)
+    for pid in parents():
+        words = command(pid).split()
+        if "serve" in words and port in words:
+            return pid
     return None
 
 
@@ -482,6 +519,18 @@ def main() -> None:
     parser.add_argument("--best-case", action="store_true")
     parser.add_argument("--kill-worker-at", type=float, metavar="SECONDS")
     parser.add_argument("--url", help="a running server to load instead of starting one")
+    parser.add_argument(
+        "--languages",
+        default="en,es,ar,zh-Hans,ru,vi",
+        help="the languages a ward prints in (comma-separated; 'all': the catalogue's)",
+    )
+    parser.add_argument(
+        "--warm-up",
+        type=float,
+        default=20,
+        help="seconds of the realistic mix before measuring (memory is compared with "
+        "what it is after them)",
+    )
     args = parser.parse_args()
 
     server, url = (None, args.url.rstrip("/")) if args.url else start_server()
@@ -489,8 +538,18 @@ def main() -> None:
         pid = server.pid if server else listening_pid(url)
         if args.kill_worker_at is not None and pid is None:
             sys.exit("--kill-worker-at: no process of yours listens at " + url)
-        mix = Mix(catalog(url, server))
+        languages = [] if args.languages == "all" else args.languages.split(",")
+        mix = Mix(catalog(url, server), languages)
         warm(url, mix.warm_up(), args.timeout)
+        if args.warm_up:  # the kept layouts fill up, as in a ward's first minutes
+            run(
+                url,
+                mix.realistic,
+                "warm-up",
+                4,
+                argparse.Namespace(**{**vars(args), "duration": args.warm_up, "requests": None}),
+                pid,
+            )
         runs = []
         for i, clients in enumerate(args.clients):
             if args.best_case:

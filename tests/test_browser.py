@@ -76,7 +76,7 @@ def test_nurse_prints_a_personalized_handout_and_card(server, tablet):
     popup.value.wait_for_load_state()
     assert len(pdfs) == 1
     content_type, pdf = pdfs[0]
-    assert content_type == "application/pdf"
+    assert content_type == "application/pdf", pdf[:3000]
     text = pdf_text(pdf)
     assert NAME in text and "Dr Ada Byron" in text
     assert "Inotuzumab ozogamicin" in text and "Borrador: traducción no revisada" in text
