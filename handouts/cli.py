@@ -524,7 +524,7 @@ def serve(
     from .scratch import use_private_temp
     from .web import create_app
     from .web import serve as run_server
-    from .worker_pool import LocalPool
+    from .worker_pool import SERVER_WORKER_TASKS, LocalPool
 
     policy = make_policy(host, token_file, trust_user_header, trusted_proxies, allowed_hosts)
     clinic = _clinic(clinic_path)
@@ -534,13 +534,15 @@ def serve(
     workers = workers or os.cpu_count() or 1
     # Always render in separate processes, even with one worker: a crash while making one
     # document (a native library, memory) must not take the server down with it.
-    service = RenderService(lambda: LocalPool(workers), queue or 3 * workers)
+    service = RenderService(
+        lambda: LocalPool(1, tasks=SERVER_WORKER_TASKS), queue or 3 * workers, workers
+    )
     try:
         app = create_app(content_dir, service, clinic, template_dirs, policy)
         probe = Job(load_all(content_dir)[0], "en", "card")
         threading.Thread(
             target=service.warm_up,
-            args=(render_job, (probe, template_dirs), workers),
+            args=(render_job, (probe, template_dirs)),
             name="handouts-warm-up",
             daemon=True,
         ).start()

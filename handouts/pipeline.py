@@ -43,9 +43,13 @@ from .verify import (
 )
 
 # Layouts kept for personalized requests (stamp.py), per process: each a PDF of tens to
-# a few hundred kB; and the laid-out documents they are written from, 1-2 MB each.
-KEPT_LAYOUTS = 32
-KEPT_DOCUMENTS = 16
+# a few hundred kB; and the laid-out documents they are written from, 1-2 MB each. A
+# ward's mix (scripts/loadtest.py) makes about a hundred: names and care teams of one or
+# two lines, in several scripts, on handouts and cards.
+KEPT_LAYOUTS = 96
+KEPT_DOCUMENTS = 32
+# Documents printed without patient details, whole: the same inputs make the same bytes.
+KEPT_PLAIN = 32
 log = logging.getLogger("handouts.stamp")
 
 
@@ -80,6 +84,7 @@ class Pipeline:
         self.renderer = renderer or Renderer()
         self._kept = _Recent(KEPT_LAYOUTS)  # Kept, or None: not placeable
         self._kept_documents = _Recent(KEPT_DOCUMENTS)
+        self._plain = _Recent(KEPT_PLAIN)
 
     def render(self, job: Job) -> Rendered:
         return self.render_together([job])
@@ -105,7 +110,18 @@ class Pipeline:
             except (CardOverflow, LayoutFault, FieldTooLong) as error:
                 # Said of the content, this would send the nurse to the wrong place.
                 raise self._personal_cause(jobs, error) from None
+        if all(job.personal is None or not job.personal.filled() for job in jobs):
+            return self._without_details(jobs)
         return self.lay_out_and_write(jobs)
+
+    def _without_details(self, jobs: list[Job]) -> Rendered:
+        """Documents without patient details, kept while their inputs are unchanged: a
+        ward prints the same few again and again."""
+        shared = shared_inputs(self.environments.template_dirs)
+        key = tuple(input_hash(job, self.environments.template_dirs, shared) for job in jobs)
+        if key not in self._plain:
+            return self._plain.keep(key, self.lay_out_and_write(jobs))
+        return self._plain.recall(key)
 
     def lay_out_and_write(self, jobs: list[Job]) -> Rendered:
         """render_together, with every document laid out in full."""

@@ -227,7 +227,9 @@ def create_app(
         start = time.perf_counter()
         gone = request.environ.get("waitress.client_disconnected", lambda: False)
         try:
-            pdf, _, _, failure = service.render(render_together, jobs, folders, gone=gone)
+            pdf, _, _, failure = service.render(
+                render_together, jobs, folders, gone=gone, affinity=f"{drug.id}/{wanted.lang}"
+            )
         except Busy:
             response = _error("busy: every render worker is taken; try again in a moment", 503)
             response.headers["Retry-After"] = "2"

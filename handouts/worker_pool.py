@@ -24,6 +24,10 @@ from .scratch import running
 # native libraries keep in a long-lived process (a few per cent over 500 renders, see
 # scripts/benchmark.py).
 WORKER_TASKS = 200
+# A server's worker keeps the layouts it has made for personalized requests, and a new one
+# starts without them: replaced less often, it stays fast (scripts/loadtest.py measures
+# memory over a long run with this).
+SERVER_WORKER_TASKS = 1000
 
 
 def _leave_with(owner: int) -> None:
@@ -67,21 +71,21 @@ class LocalPool(ProcessPoolExecutor):
     worker has died and broken it. The fork server is started now, to warm up while the
     caller loads content."""
 
-    def __init__(self, workers: int):
+    def __init__(self, workers: int, tasks: int = WORKER_TASKS):
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["handouts.warm"])
         restart_fork_server()
         super().__init__(
             max_workers=workers,
             mp_context=context,
-            max_tasks_per_child=WORKER_TASKS,
+            max_tasks_per_child=tasks,
             initializer=_leave_with,
             initargs=(os.getpid(),),
         )
-        self.workers = workers
+        self.workers, self.tasks = workers, tasks
 
     def renewed(self) -> LocalPool:
-        return LocalPool(self.workers)
+        return LocalPool(self.workers, self.tasks)
 
     @property
     def broken(self) -> bool:
