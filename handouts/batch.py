@@ -74,10 +74,11 @@ def render_job(job: Job, template_dirs: tuple[Path, ...]):
     return render_together([job], template_dirs)
 
 
-def render_together(jobs: list[Job], template_dirs: tuple[Path, ...]):
-    """Runs in a worker: like render_job, for several documents in one PDF."""
+def render_together(jobs: list[Job], template_dirs: tuple[Path, ...], keep_plain: bool = False):
+    """Runs in a worker: like render_job, for several documents in one PDF (keep_plain:
+    see Pipeline.render_together)."""
     try:
-        rendered = pipeline(template_dirs).render_together(jobs)
+        rendered = pipeline(template_dirs).render_together(jobs, keep_plain)
     except HandoutsError as error:
         return None, 0, (), str(error)
     finally:

@@ -93,6 +93,7 @@ def open_output(out_dir: Path) -> Iterator[OutputFolder]:
 
     The lock is flock(2) on OUT/.build.lock: the kernel releases it when the process ends,
     however it ends, so a killed build never leaves the folder locked."""
+    created = not out_dir.exists()
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         lock = os.open(out_dir / LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
@@ -112,6 +113,10 @@ def open_output(out_dir: Path) -> Iterator[OutputFolder]:
             raise write_failed(out_dir, error) from None
         yield folder
     finally:
+        if created and [p.name for p in out_dir.iterdir()] == [LOCK]:
+            # A build that wrote nothing (its content was refused) leaves no trace.
+            (out_dir / LOCK).unlink()
+            out_dir.rmdir()
         os.close(lock)  # releases the lock
 
 

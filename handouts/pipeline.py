@@ -89,12 +89,14 @@ class Pipeline:
     def render(self, job: Job) -> Rendered:
         return self.render_together([job])
 
-    def render_together(self, jobs: list[Job]) -> Rendered:
+    def render_together(self, jobs: list[Job], keep_plain: bool = False) -> Rendered:
         """One PDF of one or more documents (the web page's handout and card behind one
         Print button). Each is laid out and checked on its own; the pages are then written
         together, so the PDF has one tag tree over all of them.
 
-        A patient's details are drawn into a kept layout when they fit it (stamp.py)."""
+        A patient's details are drawn into a kept layout when they fit it (stamp.py).
+        keep_plain: documents without details are kept whole, and given again while
+        their inputs are unchanged (the web server, which prints the same ones often)."""
         use_job(jobs[0])
         personal = jobs[0].personal
         if (
@@ -110,7 +112,7 @@ class Pipeline:
             except (CardOverflow, LayoutFault, FieldTooLong) as error:
                 # Said of the content, this would send the nurse to the wrong place.
                 raise self._personal_cause(jobs, error) from None
-        if all(job.personal is None or not job.personal.filled() for job in jobs):
+        if keep_plain and all(job.personal is None or not job.personal.filled() for job in jobs):
             return self._without_details(jobs)
         return self.lay_out_and_write(jobs)
 

@@ -228,7 +228,12 @@ def create_app(
         gone = request.environ.get("waitress.client_disconnected", lambda: False)
         try:
             pdf, _, _, failure = service.render(
-                render_together, jobs, folders, gone=gone, affinity=f"{drug.id}/{wanted.lang}"
+                render_together,
+                jobs,
+                folders,
+                True,  # documents without details are kept whole
+                gone=gone,
+                affinity=f"{drug.id}/{wanted.lang}",
             )
         except Busy:
             response = _error("busy: every render worker is taken; try again in a moment", 503)

@@ -159,7 +159,8 @@ def personalization(rng: random.Random, scripts=tuple(SCRIPTS)) -> dict:
 class Mix:
     """The requests of a run, drawn from a catalogue with a seeded random generator."""
 
-    def __init__(self, catalog: dict, languages: list[str]):
+    def __init__(self, catalog: dict, languages: list[str], plain_options: bool = False):
+        self.plain_options = plain_options
         self.drugs = {
             d["id"]: [
                 lang["tag"]
@@ -172,7 +173,8 @@ class Mix:
         self.languages = sorted({t for langs in self.drugs.values() for t in langs})
         self.label = (
             f"realistic mix ({len(self.drugs)} drugs, {len(self.languages)} languages, "
-            f"names in {len(SCRIPTS)} scripts)"
+            f"names in {len(SCRIPTS)} scripts"
+            + (", one paper and stock)" if plain_options else ", papers, stocks, large print)")
         )
         self.best_label = f"best case ({sorted(self.drugs)[0]}, en, handout + card, Latin names)"
 
@@ -183,11 +185,12 @@ class Mix:
             "drug": drug,
             "lang": rng.choices(langs, [LANGUAGE_WEIGHTS.get(t, 1) for t in langs])[0],
             "kinds": rng.choices([["handout"], ["card"], ["handout", "card"]], [7, 4, 9])[0],
-            # A ward prints on its own paper and card stock, now and then on another.
-            "paper": rng.choices(["letter", "a4"], [9, 1])[0],
-            "stock": "us-business" if rng.random() < 0.8 else rng.choice(self.stocks),
-            "large_print": rng.random() < 0.1,
         }
+        if not self.plain_options:
+            # A ward prints on its own paper and card stock, now and then on another.
+            body["paper"] = rng.choices(["letter", "a4"], [9, 1])[0]
+            body["stock"] = "us-business" if rng.random() < 0.8 else rng.choice(self.stocks)
+            body["large_print"] = rng.random() < 0.1
         if rng.random() < 0.85:  # some nurses print without writing anything in
             draw = rng.random()
             own = OWN_SCRIPT.get(body["lang"], "Latin")
@@ -525,6 +528,11 @@ def main() -> None:
         help="the languages a ward prints in (comma-separated; 'all': the catalogue's)",
     )
     parser.add_argument(
+        "--plain-options",
+        action="store_true",
+        help="every request on Letter paper and US business cards, never large print",
+    )
+    parser.add_argument(
         "--warm-up",
         type=float,
         default=20,
@@ -539,7 +547,7 @@ def main() -> None:
         if args.kill_worker_at is not None and pid is None:
             sys.exit("--kill-worker-at: no process of yours listens at " + url)
         languages = [] if args.languages == "all" else args.languages.split(",")
-        mix = Mix(catalog(url, server), languages)
+        mix = Mix(catalog(url, server), languages, args.plain_options)
         warm(url, mix.warm_up(), args.timeout)
         if args.warm_up:  # the kept layouts fill up, as in a ward's first minutes
             run(

@@ -213,7 +213,7 @@ def test_a_clinic_font_folder_prints_a_name_no_bundled_font_has(tmp_path, blinat
     settings.write_text('name: Riverside\nphone_24h: "+1 555 010 0199"\nfonts: fonts\n')
     who = Personal("ꆈꌠ ꉙ", "Ward 7", "", None)
     try:
-        with pytest.raises(RenderError, match="patient_name: has a character"):
+        with pytest.raises(RenderError, match="patient_name: a character in it cannot be printed"):
             Pipeline().render_together(
                 [Job(blinatumomab, "en", k, personal=who) for k in ("handout", "card")]
             )
