@@ -27,8 +27,9 @@ from pathlib import Path
 
 from .documents import ALL_KINDS
 from .errors import HandoutsError
+from .fingerprint import file_digest
 from .locations import display_path
-from .output import MANIFEST, sha256, write_temp
+from .output import MANIFEST, write_temp
 
 JOURNAL = ".manifest.json.pending"
 LOCK = ".build.lock"
@@ -137,7 +138,9 @@ def recover(out_dir: Path) -> OutputFolder:
     forward = 0
     for path in sorted(set(manifest) | set(journal)):
         file = out_dir / path
-        digest = sha256(file.read_bytes()) if DOCUMENT.fullmatch(path) and file.is_file() else ""
+        # Read once per process: the up-to-date check reads the same files (file_digest
+        # keeps each by its size and time).
+        digest = file_digest(file) if DOCUMENT.fullmatch(path) and file.is_file() else ""
         if digest and journal.get(path, {}).get("sha256") == digest:
             kept[path] = journal[path]
             forward += journal[path] != manifest.get(path)

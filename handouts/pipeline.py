@@ -44,10 +44,11 @@ from .verify import (
 
 # Layouts kept for personalized requests (stamp.py), per process: each a PDF of tens to
 # a few hundred kB; and the laid-out documents they are written from, 1-2 MB each. A
-# ward's mix (scripts/loadtest.py) makes about a hundred: names and care teams of one or
-# two lines, in several scripts, on handouts and cards.
-KEPT_LAYOUTS = 96
-KEPT_DOCUMENTS = 32
+# ward's mix (scripts/loadtest.py) makes more than a hundred (names and care teams of one
+# or two lines, in several scripts, on handouts and cards); more kept ones made a server
+# grow by a quarter over five minutes for a few per cent less time.
+KEPT_LAYOUTS = 64
+KEPT_DOCUMENTS = 16
 # Documents printed without patient details, whole: the same inputs make the same bytes.
 KEPT_PLAIN = 32
 log = logging.getLogger("handouts.stamp")

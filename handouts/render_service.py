@@ -36,6 +36,10 @@ log = logging.getLogger("handouts.render")
 FRESH_SECONDS = 5.0
 PROBE_TIMEOUT = 20.0
 WATCH_SECONDS = 0.5
+# A document takes a second or two at most; one not done this long after it was handed
+# to its worker (waiting behind another included) is stuck (a loop in a native library):
+# its worker is killed and replaced, the request refused.
+RENDER_SECONDS = 60.0
 
 
 class Busy(Exception):
@@ -43,7 +47,8 @@ class Busy(Exception):
 
 
 class Unavailable(Exception):
-    """The render processes stopped twice while making this document."""
+    """The render processes stopped twice while making this document, or it took too
+    long (the message says which)."""
 
 
 class ClientGone(Exception):
@@ -51,9 +56,16 @@ class ClientGone(Exception):
 
 
 class RenderService:
-    def __init__(self, make_pool: Callable[[], Executor], capacity: int, workers: int = 1):
+    def __init__(
+        self,
+        make_pool: Callable[[], Executor],
+        capacity: int,
+        workers: int = 1,
+        deadline: float = RENDER_SECONDS,
+    ):
         """make_pool: a new pool (of one process, when there are several workers)."""
         self._make_pool = make_pool
+        self.deadline = deadline
         self._pools = [make_pool() for _ in range(workers)]
         self._load = [0] * workers  # requests waiting for or on each pool
         self._lock = threading.Lock()  # _load, _waiting
@@ -108,7 +120,13 @@ class RenderService:
                 self._replace(index, pool)
                 continue
             try:
-                result = self._wait(future, gone)
+                result = self._wait(future, gone, time.monotonic() + self.deadline)
+            except TimeoutError:
+                self._stop(index, pool)
+                raise Unavailable(
+                    f"the document took longer than {self.deadline:.0f} s and was stopped; "
+                    "try again, and tell the service's operator if it happens again"
+                ) from None
             except BrokenProcessPool:
                 interrupted += 1
                 self._replace(index, pool)
@@ -120,7 +138,8 @@ class RenderService:
         raise Unavailable
 
     @staticmethod
-    def _wait(future: Future, gone: Callable[[], bool]) -> Any:
+    def _wait(future: Future, gone: Callable[[], bool], deadline: float) -> Any:
+        """The future's result; ClientGone, or TimeoutError after DEADLINE."""
         while True:
             try:
                 return future.result(timeout=0.25)
@@ -128,6 +147,18 @@ class RenderService:
                 if gone():
                     future.cancel()  # dropped if it still waits; a running one finishes
                     raise ClientGone from None
+                if time.monotonic() > deadline:
+                    raise
+
+    def _stop(self, index: int, pool: Executor) -> None:
+        """Kill the worker of pool INDEX (stuck on a document) and replace it; what
+        else waited on it is tried again on the new one."""
+        log.warning(
+            "a document took longer than %.0f s; its render process is stopped", self.deadline
+        )
+        if isinstance(pool, LocalPool):
+            pool.kill_workers()
+        self._replace(index, pool)
 
     def _replace(self, index: int, broken: Executor) -> None:
         """Replace pool INDEX if it is still BROKEN: one new pool and one log line per

@@ -6,8 +6,8 @@ Kept apart from batch.py so that a build with nothing to do imports no more than
 from dataclasses import dataclass
 from pathlib import Path
 
-from .fingerprint import input_hash, shared_inputs
-from .output import document_path, read_manifest, sha256
+from .fingerprint import file_digest, input_hash, shared_inputs
+from .output import document_path, read_manifest
 
 
 @dataclass(frozen=True)
@@ -53,4 +53,4 @@ def unchanged(out_dir: Path, entry: dict | None, digest: str) -> bool:
     if not entry or entry.get("input_hash") != digest or entry.get("status") != "built":
         return False
     target = out_dir / entry["path"]
-    return target.is_file() and sha256(target.read_bytes()) == entry.get("sha256")
+    return target.is_file() and file_digest(target) == entry.get("sha256")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import select
+import signal
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import forkserver
@@ -101,6 +102,15 @@ class LocalPool(ProcessPoolExecutor):
         the first task)."""
         processes = dict(getattr(self, "_processes", None) or {})
         return all(process.is_alive() for process in processes.values())
+
+    def kill_workers(self) -> None:
+        """SIGKILL every worker (one stuck in native code ignores anything gentler); the
+        pool is then broken, and wind_up returns."""
+        for pid in self.worker_pids():
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
 
     def wind_up(self) -> dict[int, int | None]:
         """Once broken: waits until every task it held has failed and every worker has

@@ -24,6 +24,7 @@ from handouts.locations import CONTENT_DIR
 
 from .conftest import FIXTURES, REPOSITORY, edit_field, run_cli
 from .fixtures.faults import Kill, Raise
+from .processes import table
 
 
 @pytest.fixture
@@ -162,18 +163,6 @@ def test_a_worker_that_dies_fails_only_the_document_it_was_making(tmp_path, drug
     assert report.failed[0].message == STOPPED + ending
 
 
-def _processes() -> dict[int, tuple[int, str]]:
-    """Every process: its parent's id and its state (R: running), from /proc."""
-    found = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            state, parent = stat.read_text().rpartition(")")[2].split()[:2]
-        except (OSError, ValueError):
-            continue
-        found[int(stat.parent.name)] = (int(parent), state)
-    return found
-
-
 def _kill_a_busy_worker(build: subprocess.Popen, out: Path) -> int:
     """Once a few documents are written, SIGKILL a render worker (a child of the fork
     server, itself a child of the build) while it is running, that is making a document."""
@@ -186,7 +175,7 @@ def _kill_a_busy_worker(build: subprocess.Popen, out: Path) -> int:
     # Not at once: a worker has just finished a group then, and is between two documents.
     time.sleep(0.2)
     while time.monotonic() < deadline and build.poll() is None:
-        processes = _processes()
+        processes = table()
         workers = [
             pid
             for pid, (parent, state) in processes.items()
