@@ -101,7 +101,7 @@ def make_policy(
                 f"--trusted-proxy {proxy}: not an IP address or network (e.g. 10.0.0.5 or "
                 "10.0.0.0/24)"
             ) from None
-    if not _loopback(host) and not (token or user_header):
+    if not is_loopback(host) and not (token or user_header):
         raise HandoutsError(
             f"--host {host} would let anyone on the network print, and read patient details "
             "from the requests, without signing in. Configure authentication: "
@@ -110,12 +110,12 @@ def make_policy(
             "'Running it for a ward')"
         )
     hosts = LOOPBACK_NAMES + tuple(allowed_hosts)
-    if not _loopback(host) and host not in ("0.0.0.0", "::"):
+    if not is_loopback(host) and host not in ("0.0.0.0", "::"):
         hosts += (host,)
     return AccessPolicy(token, user_header or "", tuple(networks), hosts)
 
 
-def _loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
     try:

@@ -18,6 +18,7 @@ from .locations import (
     available_languages,
     discover,
     display_path,
+    plural,
     untranslated_languages,
 )
 from .stocks import STOCKS
@@ -54,10 +55,6 @@ content_option = click.option(
     help="Folder holding <drug>/drug.yaml files.",
 )
 drugs_argument = click.argument("drugs", nargs=-1, metavar="[DRUG]...")
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -184,7 +181,7 @@ def build(
                     if selected is None or drug_id in selected:
                         _skipped_note(drug_id, path.parent)
             click.echo(
-                f"{_plural(len(keys), 'document')}: 0 built, {len(keys)} unchanged, "
+                f"{plural(len(keys), 'document')}: 0 built, {len(keys)} unchanged, "
                 f"0 failed; manifest: {display_path(out_dir / 'manifest.json')}"
             )
             return
@@ -261,7 +258,7 @@ def build(
         for note in outcome.notes:
             click.echo(f"Warning: {note}", err=True)
     click.echo(
-        f"{_plural(len(report.outcomes), 'document')}: {report.count('built')} built, "
+        f"{plural(len(report.outcomes), 'document')}: {report.count('built')} built, "
         f"{report.count('unchanged')} unchanged, {report.count('failed')} failed"
         + (
             f"; manifest: {display_path(out_dir / 'manifest.json')}"
@@ -283,9 +280,9 @@ def build(
             ", ".join(
                 part
                 for part in (
-                    f"{_plural(len(report.failed), 'document')} not built" if report.failed else "",
-                    f"{_plural(drugs_failed, 'drug')} with broken content" if broken else "",
-                    f"{_plural(catalogs_failed, 'translation catalogue')} with broken entries "
+                    f"{plural(len(report.failed), 'document')} not built" if report.failed else "",
+                    f"{plural(drugs_failed, 'drug')} with broken content" if broken else "",
+                    f"{plural(catalogs_failed, 'translation catalogue')} with broken entries "
                     "(their languages were not built)"
                     if broken_catalogs
                     else "",
@@ -372,23 +369,23 @@ def check(drugs, strict, content_dir):
     failures = list(report.problems)
     if errors:
         failures.append(
-            f"{_plural(errors, 'lint error')} in the content (listed above); "
+            f"{plural(errors, 'lint error')} in the content (listed above); "
             "see docs/content-format.md"
         )
     if failures:
         raise HandoutsError("\n".join(failures))
     if strict and report.incomplete:
         raise HandoutsError(
-            f"{_plural(report.incomplete, 'translation')} with stale or missing strings (--strict)"
+            f"{plural(report.incomplete, 'translation')} with stale or missing strings (--strict)"
         )
     incomplete = (
-        f"; {_plural(report.incomplete, 'translation')} incomplete (--strict fails on this)"
+        f"; {plural(report.incomplete, 'translation')} incomplete (--strict fails on this)"
         if report.incomplete
         else ""
     )
-    warned = f"; {_plural(warnings, 'lint warning')} (listed above)" if warnings else ""
+    warned = f"; {plural(warnings, 'lint warning')} (listed above)" if warnings else ""
     click.echo(
-        f"{_plural(len(report.drugs), 'drug')} checked; no problems found{warned}{incomplete}"
+        f"{plural(len(report.drugs), 'drug')} checked; no problems found{warned}{incomplete}"
     )
 
 
@@ -440,8 +437,8 @@ def sheet(cards, stock, paper, out_file, clinic_path, template_options, content_
     rendered = Pipeline(list(template_dirs)).render(job)
     write_atomic(out_file, rendered.pdf)
     click.echo(
-        f"built {display_path(out_file)}: {_plural(len(slots), 'card')}, "
-        f"{_plural(rendered.pages, 'page')}"
+        f"built {display_path(out_file)}: {plural(len(slots), 'card')}, "
+        f"{plural(rendered.pages, 'page')}"
     )
 
 
@@ -783,7 +780,7 @@ def main(argv=None):
         for problem in error.problems:
             click.echo(str(problem), err=True)
         click.echo(
-            f"Error: {_plural(len(error.problems), 'problem')} in {error.subject}; "
+            f"Error: {plural(len(error.problems), 'problem')} in {error.subject}; "
             "nothing was written.",
             err=True,
         )

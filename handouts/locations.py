@@ -122,3 +122,8 @@ def _translated(path: Path) -> bool:
         return any(e.msgstr for e in polib.pofile(text) if e.msgid and not e.obsolete)
     except (OSError, ValueError):
         return True  # unreadable: let the build say what is wrong with it
+
+
+def plural(count: int, word: str, words: str = "") -> str:
+    """ "1 document", "3 documents"; words: the plural where it is not word + "s"."""
+    return f"{count} {word if count == 1 else words or word + 's'}"

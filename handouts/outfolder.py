@@ -28,7 +28,7 @@ from pathlib import Path
 from .documents import ALL_KINDS
 from .errors import HandoutsError
 from .fingerprint import file_digest
-from .locations import display_path
+from .locations import display_path, plural
 from .output import MANIFEST, write_temp
 
 JOURNAL = ".manifest.json.pending"
@@ -83,8 +83,7 @@ class OutputFolder:
         (self.path / relative).unlink(missing_ok=True)
         if relative in self.entries:
             entries = {path: e for path, e in self.entries.items() if path != relative}
-            _write_journal(self.path, entries)
-            os.replace(self.path / JOURNAL, self.path / MANIFEST)
+            _replace_manifest(self.path, entries)
             self.entries = entries
 
 
@@ -161,16 +160,14 @@ def recover(out_dir: Path) -> OutputFolder:
             file.unlink()
             temps += 1
     if kept != manifest or (out_dir / JOURNAL).exists():
-        _write_journal(out_dir, kept)
-        os.replace(out_dir / JOURNAL, out_dir / MANIFEST)
+        _replace_manifest(out_dir, kept)
     repairs = [
-        f"{_plural(forward, 'document')} finished from the journal" if forward else "",
-        f"{_plural(dropped, 'manifest entry', 'manifest entries')} dropped (file missing or "
-        "changed)"
+        f"{plural(forward, 'document')} finished from the journal" if forward else "",
+        f"{plural(dropped, 'manifest entry', 'manifest entries')} dropped (file missing or changed)"
         if dropped
         else "",
-        f"{_plural(unlisted, 'PDF')} the manifest did not list removed" if unlisted else "",
-        f"{_plural(temps, 'temporary file')} removed" if temps else "",
+        f"{plural(unlisted, 'PDF')} the manifest did not list removed" if unlisted else "",
+        f"{plural(temps, 'temporary file')} removed" if temps else "",
     ]
     repaired = "; ".join(part for part in repairs if part)
     return OutputFolder(
@@ -188,7 +185,7 @@ def write_failed(out_dir: Path, error: OSError, written: Sequence[int] = ()) -> 
     run wrote, and what to do."""
     where = display_path(out_dir)
     done = (
-        f"this run wrote {_plural(len(written), 'document')} ({sum(written) / 1e6:.1f} MB)"
+        f"this run wrote {plural(len(written), 'document')} ({sum(written) / 1e6:.1f} MB)"
         if written
         else "this run wrote no documents"
     )
@@ -239,6 +236,12 @@ def _write_journal(out_dir: Path, entries: dict[str, dict]) -> None:
         raise
 
 
+def _replace_manifest(out_dir: Path, entries: dict[str, dict]) -> None:
+    """manifest.json replaced by ENTRIES, through the journal."""
+    _write_journal(out_dir, entries)
+    os.replace(out_dir / JOURNAL, out_dir / MANIFEST)
+
+
 def _sync_folder(folder: Path) -> None:
     """Makes the renames in folder last through a power cut, not only a kill."""
     fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
@@ -246,7 +249,3 @@ def _sync_folder(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def _plural(count: int, word: str, words: str = "") -> str:
-    return f"{count} {word if count == 1 else words or word + 's'}"

@@ -232,9 +232,7 @@ class Pipeline:
         composed = compose(job, self.environments.template_dirs)
         composed.context["card_font_pt"] = MIN_CARD_FONT_PT
         html, _ = render_html(self.environments, composed)
-        document, warnings = self.renderer.layout(
-            composed, html, self.fetcher, fallback_families(html, _languages(composed))
-        )
+        document, warnings = self._layout(composed, html)
         try:
             check_layout(composed, document, warnings)
         except (CardOverflow, LayoutFault):
@@ -303,13 +301,18 @@ class Pipeline:
                 if size == MIN_CARD_FONT_PT:
                     raise
 
+    def _layout(self, composed: Composed, html: str):
+        """(document, warnings): the HTML laid out in the fonts of the document's languages
+        and those its text needs."""
+        return self.renderer.layout(
+            composed, html, self.fetcher, fallback_families(html, _languages(composed))
+        )
+
     def _check(self, composed: Composed):
         """HTML, glyph check, layout and layout checks: (composed, document, notes)."""
         html, parts = render_html(self.environments, composed)
         check_glyphs(parts)
-        document, warnings = self.renderer.layout(
-            composed, html, self.fetcher, fallback_families(html, _languages(composed))
-        )
+        document, warnings = self._layout(composed, html)
         try:
             return composed, document, check_layout(composed, document, warnings)
         except LayoutFault as fault:
@@ -327,9 +330,7 @@ class Pipeline:
             },
         )
         html, _ = render_html(self.environments, named)
-        document, _ = self.renderer.layout(
-            named, html, self.fetcher, fallback_families(html, _languages(named))
-        )
+        document, _ = self._layout(named, html)
         if fault.page > len(document.pages):
             return fault
         page_box = engine.page_box(document.pages[fault.page - 1])

@@ -16,12 +16,12 @@ from flask import Flask, Response, jsonify, render_template, request
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
-from .access import OPEN_PATHS, AccessPolicy, cross_site
+from .access import OPEN_PATHS, AccessPolicy, cross_site, is_loopback
 from .batch import render_together
 from .catalogs import available_languages, load_translation
 from .clinic import ClinicSettings
 from .clinic_templates import template_folders
-from .compose import Job, Personal
+from .compose import PERSONAL_FIELDS, Job, Personal
 from .content import DrugContent, load_all
 from .documents import KINDS
 from .errors import CatalogError
@@ -122,7 +122,7 @@ def create_app(
     @app.before_request
     def no_patient_data_in_urls():
         # Patient details belong in a POST body; a URL ends up in logs and history.
-        if set(request.args) & {"patient_name", "care_team", "phone", "start_date"}:
+        if set(request.args) & set(PERSONAL_FIELDS):
             return _error("patient details may only be sent in a POST body", 400)
 
     @app.errorhandler(HTTPException)
@@ -355,7 +355,7 @@ def serve(
     if soft != resource.RLIM_INFINITY and soft < wanted:
         limit = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
         resource.setrlimit(resource.RLIMIT_NOFILE, (limit, hard))
-    if authenticated and host not in ("127.0.0.1", "localhost", "::1"):
+    if authenticated and not is_loopback(host):
         log.warning(
             "this service speaks plain HTTP: reach it only through a TLS reverse proxy "
             "(README: 'Running it for a ward')"

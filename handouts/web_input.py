@@ -24,10 +24,10 @@ from pydantic import (
     ValidationError,
 )
 
+from .compose import PERSONAL_FIELDS
 from .documents import ALL_KINDS, PAPERS
 from .stocks import STOCKS
 
-PERSONAL_KEYS = ("patient_name", "care_team", "phone", "start_date")
 # A request is an object holding at most a list or an object: anything deeper is not one,
 # and Python's JSON reader would recurse once per level.
 MAX_JSON_DEPTH = 4
@@ -181,7 +181,7 @@ def _no_constant(name: str) -> Any:
     raise BadRequest(f"{name} is not a number JSON allows; send numbers as numbers")
 
 
-FORM_FIELDS = ("drug", "lang", "kinds", "paper", "stock", "large_print", *PERSONAL_KEYS)
+FORM_FIELDS = ("drug", "lang", "kinds", "paper", "stock", "large_print", *PERSONAL_FIELDS)
 _FORM_KINDS = {"handout": ["handout"], "card": ["card"], "both": ["handout", "card"]}
 
 
@@ -209,7 +209,7 @@ def form_request(form: Mapping[str, list[str]]) -> dict[str, Any]:
     if large_print not in (None, "on"):
         raise BadRequest('large_print: a checkbox is "on" or left out')
     body["large_print"] = large_print == "on"
-    body["personalization"] = {key: value[key] for key in PERSONAL_KEYS if value.get(key)}
+    body["personalization"] = {key: value[key] for key in PERSONAL_FIELDS if value.get(key)}
     return body
 
 
