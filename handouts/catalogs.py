@@ -47,6 +47,8 @@ _NOT_TRANSLATED = {
     "frequency",
     "terms",
     "intended_repeats",
+    "version",  # changes[i].version and .date
+    "date",
 }
 # A missing or stale translation of these stops the language from being built.
 CRITICAL_SECTIONS = ("boxed_warnings", "call_right_away", "card")

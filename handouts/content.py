@@ -111,12 +111,59 @@ def _cross_checks(filename: str, drug: Drug, positions: Positions) -> list[Probl
                         f"unknown source {ref!r}; add it under "
                         f"sources or use one of: {', '.join(sorted(known))}",
                     )
+    problems += [
+        Problem(filename, *positions.of(path), format_path(path), message)
+        for path, message in _change_problems(drug)
+    ]
     if "en" not in drug.full_info_url:
         report(
             ("full_info_url",),
             "an English (en:) address is required; it is the fallback for every language",
         )
     return problems
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    """ "1.10" after "1.9", and "1.1" the same as "1.1.0"."""
+    parts = [int(part) for part in version.split(".")]
+    return tuple(parts + [0] * (3 - len(parts)))
+
+
+def _change_problems(drug: Drug) -> list[tuple[FieldPath, str]]:
+    """changes: oldest first, each version once, the last the current content_version: a
+    version raised without saying what changed for patients is an error."""
+    if not drug.changes:
+        return []
+    found: list[tuple[FieldPath, str]] = []
+    last = len(drug.changes) - 1
+    current = drug.changes[last]
+    if version_key(current.version) != version_key(drug.content_version):
+        found.append(
+            (
+                ("changes", last, "version"),
+                f"the last entry is version {current.version}, but content_version is "
+                f"{drug.content_version}; add an entry for {drug.content_version} at the end, "
+                "with its date and what changed for patients",
+            )
+        )
+    for i, (older, newer) in enumerate(zip(drug.changes, drug.changes[1:], strict=False)):
+        if version_key(newer.version) <= version_key(older.version):
+            found.append(
+                (
+                    ("changes", i + 1, "version"),
+                    f"version {newer.version} comes after {older.version}; list each "
+                    "version once, oldest first, and add a new one at the end",
+                )
+            )
+        elif newer.date < older.date:
+            found.append(
+                (
+                    ("changes", i + 1, "date"),
+                    f"version {newer.version} is dated before the older {older.version}; "
+                    "check the dates",
+                )
+            )
+    return found
 
 
 def schema_problem(

@@ -124,8 +124,20 @@ class IntendedRepeat(Model):
     reason: Text
 
 
+VERSION = r"^\d+(\.\d+){0,2}$"
+
+
+class Change(Model):
+    """One content version: its date and, in plain words, what changed for patients. The web
+    edition shows these to a patient whose paper was printed from an earlier version."""
+
+    version: Annotated[Text, StringConstraints(pattern=VERSION)]
+    date: Date
+    items: Annotated[list[Text], NonEmpty]
+
+
 class Drug(Model):
-    content_version: Annotated[Text, StringConstraints(pattern=r"^\d+(\.\d+){0,2}$")]
+    content_version: Annotated[Text, StringConstraints(pattern=VERSION)]
     last_reviewed: Date
     names: Names
     summary: Text
@@ -142,6 +154,9 @@ class Drug(Model):
         NonEmpty,
     ]
     sources: Annotated[list[Source], NonEmpty]
+    # Oldest first; the last is the content_version. Optional: content written before
+    # versions were recorded has only its current version.
+    changes: list[Change] = Field(default_factory=list)
     # For the writer and `handouts check` only: never translated, never printed.
     terms: list[Text] = Field(default_factory=list)
     intended_repeats: list[IntendedRepeat] = Field(default_factory=list)
