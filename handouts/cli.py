@@ -124,6 +124,12 @@ def cli(debug):
     "distributed cluster.",
 )
 @click.option("--force", is_flag=True, help="Rebuild documents whose inputs did not change.")
+@click.option(
+    "--site",
+    is_flag=True,
+    help="Also write the web edition (OUT/index.html, OUT/<drug>/<lang>/index.html) "
+    "beside the documents: a clinic's release, print and web from one run.",
+)
 @clinic_option
 @templates_option
 @content_option
@@ -142,6 +148,7 @@ def build(
     workers,
     executor_spec,
     force,
+    site,
     clinic_path,
     template_options,
     content_dir,
@@ -184,6 +191,10 @@ def build(
                 f"{plural(len(keys), 'document')}: 0 built, {len(keys)} unchanged, "
                 f"0 failed; manifest: {display_path(out_dir / 'manifest.json')}"
             )
+            if site:
+                _publish(
+                    content_dir, selected, langs, None, template_options, allow_fallback, out_dir
+                )
             return
 
     from .batch import make_executor, run_batch
@@ -268,6 +279,9 @@ def build(
     )
     if report.write_error:
         raise HandoutsError(report.write_error)
+    if site and not report.interrupted:
+        # Written even when some documents failed: a page links only to the PDFs there are.
+        _publish(content_dir, selected, langs, clinic, template_dirs, allow_fallback, out_dir)
     if report.interrupted:
         raise HandoutsError(
             "interrupted; the finished documents are complete and in the "
@@ -291,6 +305,92 @@ def build(
             )
             + "; see above"
         )
+
+
+@cli.command()
+@drugs_argument
+@click.option(
+    "--lang",
+    "langs",
+    multiple=True,
+    metavar="LANG",
+    help="Language tag; repeat for several. Default: every available language.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("dist/site"),
+    show_default=True,
+    help="The site's folder: copy it to any web server (README: 'The web edition').",
+)
+@click.option(
+    "--allow-fallback",
+    is_flag=True,
+    help="Publish non-critical strings whose translation is missing or stale in English, "
+    "marked as such. Critical strings never fall back.",
+)
+@click.option("--jobs", "-j", "workers", type=click.IntRange(1, 256), help="Worker processes.")
+@clinic_option
+@templates_option
+@content_option
+@click.pass_context
+def site(
+    ctx, drugs, langs, out_dir, allow_fallback, workers, clinic_path, template_options, content_dir
+):
+    """Write the web edition: OUT/index.html, and for each drug and language
+    OUT/<drug>/<lang>/index.html with one page per content version, beside the handout
+    and card PDFs they offer (built as `build` builds them).
+
+    With qr_base_url in the clinic settings, the printed QR codes open these pages: host
+    OUT at that address. Pages whose bytes did not change are not written again.
+    """
+    ctx.invoke(
+        build,
+        drugs=drugs,
+        all_drugs=not drugs,
+        langs=langs,
+        kinds=("handout", "card"),
+        allow_fallback=allow_fallback,
+        out_dir=out_dir,
+        workers=workers,
+        site=True,
+        clinic_path=clinic_path,
+        template_options=template_options,
+        content_dir=content_dir,
+    )
+
+
+def _publish(content_dir, selected, langs, clinic, template_dirs, allow_fallback, out_dir) -> None:
+    """The web edition of the drugs and languages just built, written into their folder.
+    clinic: loaded settings, or None to load them here (the fast path has not)."""
+    from .clinic_templates import template_folders
+    from .content import load_all
+    from .outfolder import open_output
+    from .site import Site, write_site
+
+    if clinic is None:
+        clinic = _clinic(None)
+        template_dirs = template_folders(template_dirs, clinic)
+    drugs = load_all(content_dir, selected)
+    site = Site(drugs, clinic, template_dirs, allow_fallback, langs)
+    # The folder held, so that no build writes into it meanwhile.
+    with open_output(out_dir) as folder:
+        result = write_site(site, out_dir, lambda path: path in folder.entries)
+    for drug in drugs:
+        for lang in site.languages(drug):
+            edition = site.edition(drug, lang)
+            if edition.localized is None:
+                click.echo(
+                    f"Note: web edition: {drug.id} [{lang}] not published: {edition.blocked}; "
+                    "its page points to English",
+                    err=True,
+                )
+    click.echo(
+        f"web edition: {plural(result.written + result.unchanged, 'page')}: "
+        f"{result.written} written, {result.unchanged} unchanged; "
+        f"open {display_path(out_dir / 'index.html')}"
+    )
 
 
 def _all_unchanged(keys: list, out_dir: Path, template_dirs: tuple[Path, ...]) -> bool:

@@ -59,9 +59,11 @@ class ClinicSettings:
         self.template_dir = template_dir
         self.fonts_dir = fonts_dir
 
-    def qr_url(self, drug_id: str, lang: str, default: str) -> str:
+    def qr_url(self, drug_id: str, lang: str, version: str, default: str) -> str:
+        """The web edition's page of the version a document is printed from, when the clinic
+        publishes one (handouts site); else the content's own address."""
         if self.clinic.qr_base_url:
-            return f"{self.clinic.qr_base_url}/{drug_id}/{lang}/"
+            return f"{self.clinic.qr_base_url}/{drug_id}/{lang}/{version}/"
         return default
 
 

@@ -21,6 +21,7 @@ from .errors import HandoutsError
 from .languages import SOURCE_LANGUAGE, direction, locale, use_content
 from .localize import Localized, localize
 from .qr import QRCode, make_qr
+from .schema import Drug
 from .stocks import STOCKS, Rect, Sheet, Stock, sheet_for
 
 PRINT_NOTE = (
@@ -284,17 +285,9 @@ def _stock(job: Job) -> Stock:
 def _context(job: Job, localized: Localized) -> tuple[dict, QRCode]:
     drug = localized.drug
     loc = locale(job.lang)
-    display_name = drug.names.generic[:1].upper() + drug.names.generic[1:]
-    brands = sorted({b.name for b in drug.names.brands})
-    brand_countries = {
-        name: [
-            loc.territories.get(b.country, b.country) for b in drug.names.brands if b.name == name
-        ]
-        for name in brands
-    }
-    url = drug.full_info_url.get(job.lang, drug.full_info_url["en"])
+    url = url_of_content(job, drug)
     if job.clinic:
-        url = job.clinic.qr_url(job.drug.id, job.lang, url)
+        url = job.clinic.qr_url(job.drug.id, job.lang, drug.content_version, url)
     qr = make_qr(url, CARD_QR_MM if job.kind != "handout" else HANDOUT_QR_MM)
     printed = printed_personal(job)
     context = {
@@ -305,17 +298,11 @@ def _context(job: Job, localized: Localized) -> tuple[dict, QRCode]:
         "field": FieldMarker(localized.fallback_fields, named=job.kind != "handout"),
         "drug": drug,
         "drug_id": job.drug.id,
-        "display_name": display_name,
-        "brands": brands,
-        "brand_countries": brand_countries,
-        # Each printed brand name's field (its first entry), so that a name too long for
-        # a card is reported as itself.
-        "brand_fields": {
-            brand.name: f"names.brands[{i}].name"
-            for i, brand in reversed(list(enumerate(drug.names.brands)))
-        },
-        "last_reviewed": _long_date(drug.last_reviewed, loc),
+        **names_context(drug, loc),
+        "last_reviewed": long_date(drug.last_reviewed, loc),
         "qr": qr,
+        # The code opens the clinic's web edition (handouts site), not the maker's page.
+        "qr_site": bool(job.clinic and job.clinic.clinic.qr_base_url),
         "large_print": job.large_print,
         "card_font_pt": 8.5,  # the pipeline steps it down if a card side overflows
         "clinic": job.clinic.clinic if job.clinic else None,
@@ -330,20 +317,53 @@ def _context(job: Job, localized: Localized) -> tuple[dict, QRCode]:
     return context, qr
 
 
+def display_name(drug: Drug) -> str:
+    return drug.names.generic[:1].upper() + drug.names.generic[1:]
+
+
+def names_context(drug: Drug, loc) -> dict:
+    """The drug's names as the templates print them, brands with their countries in the
+    language's words."""
+    brands = sorted({b.name for b in drug.names.brands})
+    return {
+        "display_name": display_name(drug),
+        "brands": brands,
+        "brand_countries": {
+            name: [
+                loc.territories.get(b.country, b.country)
+                for b in drug.names.brands
+                if b.name == name
+            ]
+            for name in brands
+        },
+        # Each printed brand name's field (its first entry), so that a name too long for
+        # a card is reported as itself.
+        "brand_fields": {
+            brand.name: f"names.brands[{i}].name"
+            for i, brand in reversed(list(enumerate(drug.names.brands)))
+        },
+    }
+
+
+def url_of_content(job: Job, drug: Drug) -> str:
+    """The content's own full-information address in the job's language (else English)."""
+    return drug.full_info_url.get(job.lang, drug.full_info_url["en"])
+
+
 def printed_personal(job: Job) -> dict[str, str]:
     """The personal fields as the documents print them (the date in the language's words)."""
     personal = job.personal or Personal()
     return {
         "patient_name": personal.patient_name,
         "start_date": (
-            _long_date(personal.start_date, locale(job.lang)) if personal.start_date else ""
+            long_date(personal.start_date, locale(job.lang)) if personal.start_date else ""
         ),
         "care_team": personal.care_team,
         "phone": personal.phone,
     }
 
 
-def _long_date(date: dt.date, loc) -> str:
+def long_date(date: dt.date, loc) -> str:
     # CLDR puts a narrow no-break space in some dates (ru "2026 г."); not every bundled
     # font has it, and a plain no-break space keeps the words together just as well.
     return format_date(date, "long", locale=loc).replace("\u202f", "\u00a0")

@@ -37,7 +37,9 @@ LOCK = ".build.lock"
 # files of write_temp. Nothing else in the folder is ever removed.
 _KIND = "|".join(re.escape(kind) for kind in ALL_KINDS)
 DOCUMENT = re.compile(rf"[^/.][^/]*/[^/.][^/]*/(?:{_KIND})(?:-[a-z0-9-]+)?\.pdf")
-_TEMP = re.compile(rf"\.(?:{_KIND})(?:-[a-z0-9-]+)?\.pdf\.[^/]+\.tmp")
+_TEMP = re.compile(
+    rf"\.(?:(?:{_KIND})(?:-[a-z0-9-]+)?\.pdf|index\.html|site\.css)\.[^/]+\.tmp"
+)  # a document's, or a web edition page's (site.py)
 _MANIFEST_TEMP = re.compile(r"\.manifest\.json\.[^/]+\.tmp")
 
 
@@ -155,6 +157,11 @@ def recover(out_dir: Path) -> OutputFolder:
         elif _TEMP.fullmatch(file.name):
             file.unlink()
             temps += 1
+    for pattern in (".*.tmp", "*/*/*/.*.tmp"):  # the web edition's index and versions
+        for file in out_dir.glob(pattern):
+            if _TEMP.fullmatch(file.name):
+                file.unlink()
+                temps += 1
     for file in out_dir.glob(".manifest.json.*.tmp"):
         if _MANIFEST_TEMP.fullmatch(file.name):
             file.unlink()

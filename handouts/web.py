@@ -28,6 +28,7 @@ from .errors import CatalogError
 from .languages import direction, native_name
 from .locations import TEMPLATES_DIR
 from .render_service import Busy, ClientGone, RenderService, Unavailable
+from .site import INDEX, STYLESHEET, Site, site_prefix
 from .stocks import STOCKS
 from .template_strings import load_template_translation
 from .web_input import (
@@ -56,6 +57,12 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
     "Pragma": "no-cache",
 }
+# The web edition's pages and PDFs are public and hold no patient data: any cache may keep
+# them, for five minutes, so that a label update reaches a patient who scans a card
+# within minutes; after that a browser asks again (ETag).
+PUBLIC_CACHING = "public, max-age=300"
+# Open to anyone, like the health checks: a patient scanning a card has no credentials.
+PUBLIC_ENDPOINTS = ("site_index", "site_stylesheet", "site_page", "site_version", "site_pdf")
 # What an error says, by status, when nothing more particular is known.
 ERROR_MESSAGES = {
     400: "the request is malformed (its request line, a header or its body); send it again",
@@ -94,14 +101,23 @@ def create_app(
     drugs = {d.id: d for d in load_all(content_dir)}
     folders = template_folders((), clinic) if template_dirs is None else tuple(template_dirs)
 
+    edition = Site(drugs.values(), clinic, folders)
+    pages: dict[str, bytes | None] = {}
+
     @app.after_request
     def headers(response: Response) -> Response:
+        public = response.headers.get("Cache-Control") == PUBLIC_CACHING
         response.headers.update(SECURITY_HEADERS)
+        if public:
+            response.headers["Cache-Control"] = PUBLIC_CACHING
+            del response.headers["Pragma"]
         return response
 
     @app.before_request
     def signed_in():
-        if request.path in OPEN_PATHS or not policy.required:
+        if request.path in OPEN_PATHS or request.endpoint in PUBLIC_ENDPOINTS:
+            return None
+        if not policy.required:
             return None
         if policy.user(request.headers, request.remote_addr) is None:
             response = _error(
@@ -195,6 +211,74 @@ def create_app(
         except BadRequest as error:
             return _error(str(error), 400)
         return _documents(body)
+
+    # The web edition (site.py), at the paths `handouts site` writes it to, under the path
+    # of the clinic's qr_base_url: the QR codes this service prints open it.
+    root = site_prefix(clinic)
+
+    def public(data: bytes, mimetype: str) -> Response:
+        response = Response(data, mimetype=mimetype)
+        response.headers["Cache-Control"] = PUBLIC_CACHING
+        response.add_etag()
+        return response.make_conditional(request)
+
+    def site_path(path: str) -> Response:
+        if path not in pages:  # a few hundred pages at most: drugs x languages x versions
+            pages[path] = edition.render_path(path)
+        data = pages[path]
+        if data is None:
+            return _error(ERROR_MESSAGES[404], 404)
+        return public(data, "text/css" if path == STYLESHEET else "text/html")
+
+    def site_index():
+        return site_path(INDEX)
+
+    # OUT/index.html; under a path of its own, the edition's root shows it too (the
+    # server's own root is the discharge page).
+    for rule in (f"{root}/{INDEX}", f"{root}/") if root else (f"/{INDEX}",):
+        app.add_url_rule(rule, "site_index", site_index, methods=["GET"])
+
+    @app.get(f"{root}/{STYLESHEET}", endpoint="site_stylesheet")
+    def site_stylesheet():
+        return site_path(STYLESHEET)
+
+    @app.get(f"{root}/<drug>/<lang>/", endpoint="site_page")
+    @app.get(f"{root}/<drug>/<lang>/{INDEX}", endpoint="site_page")
+    def site_page(drug: str, lang: str):
+        return site_path(f"{drug}/{lang}/{INDEX}")
+
+    @app.get(f"{root}/<drug>/<lang>/<version>/", endpoint="site_version")
+    @app.get(f"{root}/<drug>/<lang>/<version>/{INDEX}", endpoint="site_version")
+    def site_version(drug: str, lang: str, version: str):
+        return site_path(f"{drug}/{lang}/{version}/{INDEX}")
+
+    @app.get(f"{root}/<drug>/<lang>/<name>.pdf", endpoint="site_pdf")
+    def site_pdf(drug: str, lang: str, name: str):
+        """The documents a page offers, made when asked (and kept whole by the workers)."""
+        content = drugs.get(drug)
+        wanted = f"{drug}/{lang}/{name}.pdf"
+        offered = (
+            dict((path, kind) for kind, path in edition.downloads(content, lang))
+            if content and lang in edition.published(content)
+            else {}
+        )
+        if wanted not in offered:
+            return _error(ERROR_MESSAGES[404], 404)
+        paper = clinic.clinic.paper if clinic else "letter"
+        stock = clinic.clinic.card_stock if clinic else "us-business"
+        job = Job(content, lang, offered[wanted], paper, stock=stock, clinic=clinic)
+        try:
+            pdf, _, _, failure = service.render(
+                render_together, [job], folders, True, affinity=f"{drug}/{lang}"
+            )
+        except (Busy, Unavailable):
+            response = _error("busy: try again in a moment", 503)
+            response.headers["Retry-After"] = "2"
+            return response
+        if failure:
+            log.error("the web edition's %s could not be made: %s", wanted, failure)
+            return _error(ERROR_MESSAGES[500], 500)
+        return public(pdf, "application/pdf")
 
     def _documents(body: dict[str, Any]):
         try:
