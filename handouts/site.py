@@ -174,7 +174,10 @@ class Site:
         ]
         notice = None
         if printed is not None:
-            since = [c for c in changes if version_key(c["version"]) > version_key(printed)]
+            newer = {
+                c.version for c in content.changes if version_key(c.version) > version_key(printed)
+            }
+            since = [change for change in changes if change["version"] in newer]
             current = version_key(printed) == version_key(content.content_version)
             notice = {"version": printed, "since": since, "current": current}
         here = "" if not printed else "../"

@@ -220,7 +220,8 @@ def create_app(
         response = Response(data, mimetype=mimetype)
         response.headers["Cache-Control"] = PUBLIC_CACHING
         response.add_etag()
-        return response.make_conditional(request)
+        response.make_conditional(request)  # 304 when the browser has it already
+        return response
 
     def site_path(path: str) -> Response:
         if path not in pages:  # a few hundred pages at most: drugs x languages x versions
@@ -256,12 +257,10 @@ def create_app(
     def site_pdf(drug: str, lang: str, name: str):
         """The documents a page offers, made when asked (and kept whole by the workers)."""
         content = drugs.get(drug)
+        if content is None or lang not in edition.published(content):
+            return _error(ERROR_MESSAGES[404], 404)
         wanted = f"{drug}/{lang}/{name}.pdf"
-        offered = (
-            dict((path, kind) for kind, path in edition.downloads(content, lang))
-            if content and lang in edition.published(content)
-            else {}
-        )
+        offered = {path: kind for kind, path in edition.downloads(content, lang)}
         if wanted not in offered:
             return _error(ERROR_MESSAGES[404], 404)
         paper = clinic.clinic.paper if clinic else "letter"
