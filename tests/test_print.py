@@ -285,7 +285,8 @@ def test_clinic_name_phone_logo_and_qr_base(blinatumomab, pipeline):
     clinic = load_clinic(FIXTURES / "clinic" / "clinic.yaml")
     handout = pipeline.render(Job(blinatumomab, "en", "handout", clinic=clinic)).pdf
     card = pipeline.render(Job(blinatumomab, "en", "card", stock="id1", clinic=clinic)).pdf
-    url = "https://handouts.riverside.example/blinatumomab/en/"
+    # The page of the version it was printed from, in its language (handouts site).
+    url = "https://handouts.riverside.example/blinatumomab/en/1.1.0/"
     for pdf in (handout, card):
         text = pdf_text(pdf)
         assert "Name: Riverside Cancer Center" in text
