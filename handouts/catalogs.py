@@ -52,10 +52,16 @@ _NOT_TRANSLATED = {
 }
 # A missing or stale translation of these stops the language from being built.
 CRITICAL_SECTIONS = ("boxed_warnings", "call_right_away", "card")
+# Translated, but shown only by the web edition (site.py): never printed.
+WEB_ONLY_SECTIONS = ("changes",)
+
+
+def section_of(path: str) -> str:
+    return path.split(".")[0].split("[")[0]
 
 
 def is_critical(path: str) -> bool:
-    return path.split(".")[0].split("[")[0] in CRITICAL_SECTIONS
+    return section_of(path) in CRITICAL_SECTIONS
 
 
 def translatable_strings(drug: Drug) -> list[tuple[str, str]]:

@@ -376,7 +376,7 @@ def _publish(content_dir, selected, langs, clinic, template_dirs, allow_fallback
     site = Site(drugs, clinic, template_dirs, allow_fallback, langs)
     # The folder held, so that no build writes into it meanwhile.
     with open_output(out_dir) as folder:
-        result = write_site(site, out_dir, lambda path: path in folder.entries)
+        result = write_site(site, out_dir, folder.entries)
     for drug in drugs:
         for lang in site.languages(drug):
             edition = site.edition(drug, lang)

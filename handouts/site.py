@@ -293,14 +293,29 @@ class Written:
     unchanged: int = 0
 
 
-def write_site(site: Site, out_dir: Path, exists: Callable[[str], bool]) -> Written:
+def write_site(site: Site, out_dir: Path, documents: dict[str, dict]) -> Written:
     """Write every page of the edition into out_dir; a page whose bytes did not change is
-    not written again. exists(path): whether a document is in the folder (a page links
-    only to those)."""
+    not written again. documents: the folder's manifest entries by path; a page offers
+    only those (the clinic's paper and stock first, else what the build made)."""
     original = site.downloads
-    site.downloads = lambda drug, lang: [
-        (kind, path) for kind, path in original(drug, lang) if exists(path)
-    ]
+
+    def on_disk(drug: DrugContent, lang: str) -> list[tuple[str, str]]:
+        found = []
+        for kind, path in original(drug, lang):
+            if path not in documents:
+                plain = sorted(
+                    other
+                    for other, entry in documents.items()
+                    if (entry.get("drug"), entry.get("lang"), entry.get("kind"))
+                    == (drug.id, lang, kind)
+                    and not other.endswith(("-pdfa.pdf", "-large-print.pdf"))
+                )
+                path = plain[0] if plain else ""
+            if path:
+                found.append((kind, path))
+        return found
+
+    site.downloads = on_disk
     result = Written()
     pages: dict[str, bytes] = {STYLESHEET: site.stylesheet()}
     for path in site.paths():

@@ -24,7 +24,7 @@ from .clinic_templates import template_folders
 from .compose import PERSONAL_FIELDS, Job, Personal
 from .content import DrugContent, load_all
 from .documents import KINDS
-from .errors import CatalogError
+from .errors import CatalogError, HandoutsError
 from .languages import direction, native_name
 from .locations import TEMPLATES_DIR
 from .render_service import Busy, ClientGone, RenderService, Unavailable
@@ -215,6 +215,17 @@ def create_app(
     # The web edition (site.py), at the paths `handouts site` writes it to, under the path
     # of the clinic's qr_base_url: the QR codes this service prints open it.
     root = site_prefix(clinic)
+    # Only the medicines and languages there are: any other address is the service's own
+    # (an unknown /api/... is a 404, not a redirect to a page that is not there).
+    drug_ids = _any(drugs)
+    langs = _any({lang for d in drugs.values() for lang in available_languages(d.path.parent)})
+    if not root:
+        for drug_id in set(drugs) & OWN_PATHS:
+            raise HandoutsError(
+                f"the drug id {drug_id!r} is also the address of the service's own /{drug_id}; "
+                "give the clinic settings a qr_base_url with a path of its own "
+                "(https://host/medicines) so that the web edition is served under it"
+            )
 
     def public(data: bytes, mimetype: str) -> Response:
         response = Response(data, mimetype=mimetype)
@@ -243,17 +254,17 @@ def create_app(
     def site_stylesheet():
         return site_path(STYLESHEET)
 
-    @app.get(f"{root}/<drug>/<lang>/", endpoint="site_page")
-    @app.get(f"{root}/<drug>/<lang>/{INDEX}", endpoint="site_page")
+    @app.get(f"{root}/<{drug_ids}:drug>/<{langs}:lang>/", endpoint="site_page")
+    @app.get(f"{root}/<{drug_ids}:drug>/<{langs}:lang>/{INDEX}", endpoint="site_page")
     def site_page(drug: str, lang: str):
         return site_path(f"{drug}/{lang}/{INDEX}")
 
-    @app.get(f"{root}/<drug>/<lang>/<version>/", endpoint="site_version")
-    @app.get(f"{root}/<drug>/<lang>/<version>/{INDEX}", endpoint="site_version")
+    @app.get(f"{root}/<{drug_ids}:drug>/<{langs}:lang>/<version>/", endpoint="site_version")
+    @app.get(f"{root}/<{drug_ids}:drug>/<{langs}:lang>/<version>/{INDEX}", endpoint="site_version")
     def site_version(drug: str, lang: str, version: str):
         return site_path(f"{drug}/{lang}/{version}/{INDEX}")
 
-    @app.get(f"{root}/<drug>/<lang>/<name>.pdf", endpoint="site_pdf")
+    @app.get(f"{root}/<{drug_ids}:drug>/<{langs}:lang>/<name>.pdf", endpoint="site_pdf")
     def site_pdf(drug: str, lang: str, name: str):
         """The documents a page offers, made when asked (and kept whole by the workers)."""
         content = drugs.get(drug)
@@ -353,6 +364,15 @@ def create_app(
         )
 
     return app
+
+
+# The first path segments the service itself answers.
+OWN_PATHS = {"api", "print", "static", "healthz", "readyz"}
+
+
+def _any(values) -> str:
+    """A URL converter that matches only these values."""
+    return "any(" + ", ".join(f'"{value}"' for value in sorted(values)) + ")"
 
 
 def _error(message: str, status: int) -> Response:

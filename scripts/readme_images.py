@@ -1,8 +1,12 @@
-"""Make the README pictures from a real build: page 1 of a handout and both card sides.
+"""Make the README pictures from a real build: page 1 of a handout, both card sides, and
+the web edition's page on a phone-width screen (in Debian's Chromium).
 
 Run with the development environment: .venv/bin/python scripts/readme_images.py
 """
 
+import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -41,6 +45,48 @@ def main() -> None:
     handout.save(DOCS / "handout-page-1.png", optimize=True)
     card.save(DOCS / "card-front-back.png", optimize=True)
     print(f"wrote {DOCS / 'handout-page-1.png'} and {DOCS / 'card-front-back.png'}")
+    phone_screenshot(DOCS / "site-phone.png")
+
+
+CLINIC = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "clinic" / "clinic.yaml"
+PHONE = {"width": 360, "height": 780}  # CSS pixels, as a common phone reports its screen
+
+
+def phone_screenshot(target: Path) -> None:
+    """The page a Spanish card printed from version 1.0.0 opens, as a phone shows it."""
+    from playwright.sync_api import sync_playwright
+
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    with tempfile.TemporaryDirectory() as out:
+        site = Path(out) / "site"
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "handouts",
+                "site",
+                "blinatumomab",
+                "--lang",
+                "es",
+                "--lang",
+                "en",
+                "--clinic",
+                str(CLINIC),
+                "--out",
+                str(site),
+            ],
+            check=True,
+            capture_output=True,
+        )
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+            page = browser.new_page(viewport=PHONE, device_scale_factor=2)
+            page.goto((site / "blinatumomab/es/1.0.0/index.html").as_uri())
+            page.screenshot(path=str(target))
+            browser.close()
+    image = Image.open(target)
+    ImageOps.expand(image, border=2, fill="#888").save(target, optimize=True)
+    print(f"wrote {target}")
 
 
 if __name__ == "__main__":

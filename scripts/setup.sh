@@ -55,7 +55,7 @@ pip=(.venv/bin/python -m pip install --quiet --disable-pip-version-check)
 
 case "$job" in
   samples)
-    .venv/bin/handouts build --all --out dist
+    .venv/bin/handouts build --all --site --out dist
     ;;
   test)
     # The checks a maintainer runs before every commit, then the whole suite.

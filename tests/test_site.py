@@ -374,15 +374,14 @@ def test_served_pages_are_public_cacheable_and_keep_the_security_headers(token_f
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     assert pdf.headers["Cache-Control"] == "public, max-age=300"
     assert decode_qr_codes(pdf.data, dpi=200) == [f"{BASE}blinatumomab/ar/1.1.0/"]
-    for missing in (
-        "/blinatumomab/ar/2.0.0/",
-        "/blinatumomab/xx/",
-        "/nodrug/en/",
-        "/blinatumomab/ar/manifest.pdf",
-    ):
+    for missing in ("/blinatumomab/ar/2.0.0/", "/blinatumomab/ar/manifest.pdf"):
         response = web.get(missing, headers=host)
         assert response.status_code == 404, missing
         assert response.headers["Cache-Control"] == "no-store", missing
+    # Addresses of no medicine or language are the service's own: signed in only.
+    for other in ("/blinatumomab/xx/", "/nodrug/en/", "/api/nowhere"):
+        assert web.get(other, headers=host).status_code == 401, other
+        assert served().get(other).status_code == 404, other
 
 
 @pytest.fixture(scope="module")
@@ -410,3 +409,24 @@ def test_a_site_under_a_path_is_served_under_that_path(tmp_path):
     assert web.get("/patients/medicines/site.css").mimetype == "text/css"
     assert web.get("/inotuzumab-ozogamicin/vi/1.1.0/").status_code == 404
     assert web.get("/").status_code == 200  # the discharge page keeps the root
+
+
+def test_a_page_offers_the_documents_the_build_made(tmp_path):
+    out = tmp_path / "out"
+    result = run_cli(
+        "build", "blinatumomab", "--lang", "es", "--stock", "print-shop", "--site", "--out", out
+    )
+    assert result.returncode == 0, result.stderr
+    html = (out / "blinatumomab/es/index.html").read_text("utf-8")
+    assert 'href="handout.pdf"' in html and 'href="card-print-shop.pdf"' in html
+    assert (out / "blinatumomab/es/card-print-shop.pdf").is_file()
+
+
+def test_a_drug_named_like_the_services_own_address_needs_a_site_path(tmp_path):
+    from handouts.batch import InlineExecutor
+    from handouts.errors import HandoutsError
+    from handouts.web import create_app
+
+    shutil.copytree(FIXTURES / "valid" / "testdrug", tmp_path / "content" / "api")
+    with pytest.raises(HandoutsError, match="drug id 'api' is also the address of the service"):
+        create_app(tmp_path / "content", InlineExecutor())
