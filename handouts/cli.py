@@ -386,6 +386,13 @@ def _publish(content_dir, selected, langs, clinic, template_dirs, allow_fallback
                     "its page points to English",
                     err=True,
                 )
+    if not (clinic and clinic.clinic.qr_base_url):
+        click.echo(
+            "Note: the clinic settings have no qr_base_url, so the printed QR codes open "
+            "each drug's full_info_url, not these pages; set it to the address the folder "
+            "is published at",
+            err=True,
+        )
     click.echo(
         f"web edition: {plural(result.written + result.unchanged, 'page')}: "
         f"{result.written} written, {result.unchanged} unchanged; "

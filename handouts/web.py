@@ -227,6 +227,8 @@ def create_app(
                 "(https://host/medicines) so that the web edition is served under it"
             )
 
+    log.info("web edition (the pages the printed QR codes open) at %s/%s", root, INDEX)
+
     def public(data: bytes, mimetype: str) -> Response:
         response = Response(data, mimetype=mimetype)
         response.headers["Cache-Control"] = PUBLIC_CACHING

@@ -11,11 +11,11 @@ import pytest
 from handouts.content import load_all
 from handouts.locations import CONTENT_DIR
 
+from .chromium import CHROMIUM, LAUNCH_ARGS
 from .conftest import edit_field, pdf_text, running_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or "/usr/bin/chromium"
 NAME = "Zephyrine Quackenbush"
 
 
@@ -33,14 +33,7 @@ def tablet():
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
+            args=LAUNCH_ARGS,
         )
         yield browser.new_context(viewport={"width": 820, "height": 1180})
         browser.close()

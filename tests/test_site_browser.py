@@ -5,7 +5,6 @@ The site is built once by the real command line and opened from disk (file:// UR
 Debian's chromium through Playwright; nothing is served and nothing goes to the network.
 """
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,19 +13,11 @@ from handouts.content import load_all
 from handouts.locations import CONTENT_DIR
 from handouts.site import Site
 
+from .chromium import CHROMIUM, LAUNCH_ARGS
 from .conftest import FIXTURES, run_cli
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or "/usr/bin/chromium"
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 # Languages written right to left (Arabic, Hebrew, Thaana, Syriac scripts): the test's
 # own list, so that a registry that got a direction wrong does not go unnoticed.
 RIGHT_TO_LEFT = {"ar", "arc", "ckb", "dv", "fa", "he", "ps", "sd", "syr", "ug", "ur", "yi"}
