@@ -430,3 +430,20 @@ def test_a_drug_named_like_the_services_own_address_needs_a_site_path(tmp_path):
     shutil.copytree(FIXTURES / "valid" / "testdrug", tmp_path / "content" / "api")
     with pytest.raises(HandoutsError, match="drug id 'api' is also the address of the service"):
         create_app(tmp_path / "content", InlineExecutor())
+
+
+def test_handouts_serve_answers_a_printed_code(tmp_path, site):
+    """The real server (waitress): the address a Korean card's code holds, as a phone
+    asks for it, is the page the static site holds."""
+    import urllib.request
+
+    from .conftest import running_server
+
+    out, _ = site
+    code = decode_qr_codes((out / "blinatumomab/ko/card-id1.pdf").read_bytes(), dpi=200)[0]
+    with running_server(tmp_path, "--clinic", CLINIC) as (url, _, _):
+        with urllib.request.urlopen(url + "/" + code[len(BASE) :], timeout=30) as response:
+            assert response.status == 200
+            assert response.headers["Cache-Control"] == "public, max-age=300"
+            assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+            assert response.read() == (out / "blinatumomab/ko/1.1.0/index.html").read_bytes()
