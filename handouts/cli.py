@@ -55,6 +55,26 @@ content_option = click.option(
     help="Folder holding <drug>/drug.yaml files.",
 )
 drugs_argument = click.argument("drugs", nargs=-1, metavar="[DRUG]...")
+langs_option = click.option(
+    "--lang",
+    "langs",
+    multiple=True,
+    metavar="LANG",
+    help="Language tag; repeat for several. Default: every available language.",
+)
+jobs_option = click.option(
+    "--jobs",
+    "-j",
+    "workers",
+    type=click.IntRange(1, 256),
+    help="Worker processes. Default: the number of CPUs.",
+)
+allow_fallback_option = click.option(
+    "--allow-fallback",
+    is_flag=True,
+    help="Print (and publish) non-critical strings whose translation is missing or stale "
+    "in English, marked as such. Critical strings never fall back.",
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -67,13 +87,7 @@ def cli(debug):
 @cli.command()
 @drugs_argument
 @click.option("--all", "all_drugs", is_flag=True, help="Every drug in the content folder.")
-@click.option(
-    "--lang",
-    "langs",
-    multiple=True,
-    metavar="LANG",
-    help="Language tag; repeat for several. Default: every available language.",
-)
+@langs_option
 @click.option(
     "--kind",
     "kinds",
@@ -95,12 +109,7 @@ def cli(debug):
 )
 @click.option("--large-print", is_flag=True, help="Handouts with 18 pt text (more pages).")
 @click.option("--pdfa", is_flag=True, help="Write PDF/A-3u archival copies.")
-@click.option(
-    "--allow-fallback",
-    is_flag=True,
-    help="Print non-critical strings whose translation is missing or stale in "
-    "English, marked as such. Critical strings never fall back.",
-)
+@allow_fallback_option
 @click.option(
     "--out",
     "out_dir",
@@ -109,13 +118,7 @@ def cli(debug):
     show_default=True,
     help="Output folder.",
 )
-@click.option(
-    "--jobs",
-    "-j",
-    "workers",
-    type=click.IntRange(1, 256),
-    help="Worker processes. Default: the number of CPUs.",
-)
+@jobs_option
 @click.option(
     "--executor",
     "executor_spec",
@@ -309,13 +312,7 @@ def build(
 
 @cli.command()
 @drugs_argument
-@click.option(
-    "--lang",
-    "langs",
-    multiple=True,
-    metavar="LANG",
-    help="Language tag; repeat for several. Default: every available language.",
-)
+@langs_option
 @click.option(
     "--out",
     "out_dir",
@@ -324,13 +321,8 @@ def build(
     show_default=True,
     help="The site's folder: copy it to any web server (README: 'The web edition').",
 )
-@click.option(
-    "--allow-fallback",
-    is_flag=True,
-    help="Publish non-critical strings whose translation is missing or stale in English, "
-    "marked as such. Critical strings never fall back.",
-)
-@click.option("--jobs", "-j", "workers", type=click.IntRange(1, 256), help="Worker processes.")
+@allow_fallback_option
+@jobs_option
 @clinic_option
 @templates_option
 @content_option

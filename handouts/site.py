@@ -138,16 +138,19 @@ class Site:
             SOURCE_LANGUAGE, None, "site/index.html", {"root": "", "medicines": medicines}
         )
 
-    def page(self, drug_id: str, lang: str, printed: str | None = None) -> bytes | None:
+    def page(
+        self, drug_id: str, lang: str, printed: str | None = None, withdrawn: bool = False
+    ) -> bytes | None:
         """The page of a drug in a language: the current one, or the one a paper printed
-        from version `printed` opens. None when there is no such page."""
+        from version `printed` opens. None when there is no such page. withdrawn: the
+        language is no longer in the content, and its page says so (as a blocked one's)."""
         drug = self.drugs.get(drug_id)
-        if drug is None or lang not in self.languages(drug):
+        if drug is None or (lang not in self.languages(drug) and not withdrawn):
             return None
         if printed is not None and not _VERSION.match(printed):
             return None
         depth = "../../../" if printed else "../../"
-        edition = self.edition(drug, lang)
+        edition = Edition(drug, lang, None) if withdrawn else self.edition(drug, lang)
         others = [
             _language(
                 other,
@@ -323,16 +326,25 @@ def write_site(site: Site, out_dir: Path, documents: dict[str, dict]) -> Written
             page = site.render_path(path)
             assert page is not None
             pages[path] = page
-    # Versions printed before they were recorded in changes: their pages, left by an
-    # earlier build, must not keep showing old content.
+    # Pages an earlier build left that this one would not write must not keep showing old
+    # content: a version printed before it was recorded in changes shows the current one;
+    # a language no longer in the content says it is not available (when every language
+    # is built).
     for drug in site.drugs.values():
-        for lang in site.languages(drug):
-            folder = out_dir / drug.id / lang
-            for old in sorted(folder.glob(f"*/{INDEX}")) if folder.is_dir() else []:
+        langs = site.languages(drug)
+        for folder in sorted(p.parent for p in (out_dir / drug.id).glob(f"*/{INDEX}")):
+            withdrawn = folder.name not in langs
+            if withdrawn and site.only:
+                continue
+            path = f"{drug.id}/{folder.name}/{INDEX}"
+            if withdrawn:
+                pages[path] = site.page(drug.id, folder.name, withdrawn=True) or b""
+            for old in sorted(folder.glob(f"*/{INDEX}")):
                 version = old.parent.name
-                path = f"{drug.id}/{lang}/{version}/{INDEX}"
+                path = f"{drug.id}/{folder.name}/{version}/{INDEX}"
                 if path not in pages and _VERSION.match(version):
-                    pages[path] = site.page(drug.id, lang, version) or b""
+                    page = site.page(drug.id, folder.name, version, withdrawn=withdrawn)
+                    pages[path] = page or b""
 
     def listed(drug_id: str, lang: str) -> bool:
         path = f"{drug_id}/{lang}/{INDEX}"

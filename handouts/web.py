@@ -227,7 +227,7 @@ def create_app(
                 "(https://host/medicines) so that the web edition is served under it"
             )
 
-    log.info("web edition (the pages the printed QR codes open) at %s/%s", root, INDEX)
+    app.config["SITE_ROOT"] = root  # for the start-up line (serve)
 
     def public(data: bytes, mimetype: str) -> Response:
         response = Response(data, mimetype=mimetype)
@@ -484,5 +484,12 @@ def serve(
             **settings,
         },
     )
-    log.info("handouts web app on http://%s:%d/", host, port)
+    log.info(
+        "handouts web app on http://%s:%d/; the web edition (what the printed QR codes "
+        "open) at %s/%s",
+        host,
+        port,
+        app.config.get("SITE_ROOT", ""),
+        INDEX,
+    )
     server.run()

@@ -44,16 +44,9 @@ from handouts.locations import CONTENT_DIR, TEMPLATES_DIR  # noqa: E402
 from handouts.pdf import print_stylesheet  # noqa: E402
 from handouts.pipeline import Pipeline  # noqa: E402
 from handouts.render_html import render_html  # noqa: E402
+from tests.chromium import CHROMIUM  # noqa: E402
+from tests.chromium import LAUNCH_ARGS as CHROMIUM_ARGS  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 # The build's workers, and as many Chromium browsers printing at once: like for like.
 WORKERS = os.cpu_count() or 1
 

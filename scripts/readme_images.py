@@ -4,7 +4,6 @@ the web edition's page on a phone-width screen (in Debian's Chromium).
 Run with the development environment: .venv/bin/python scripts/readme_images.py
 """
 
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -13,12 +12,16 @@ from pathlib import Path
 import pypdfium2
 from PIL import Image, ImageOps
 
-from handouts.compose import Job
-from handouts.content import load_all
-from handouts.locations import CONTENT_DIR
-from handouts.pipeline import Pipeline
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
-DOCS = Path(__file__).resolve().parent.parent / "docs"
+from handouts.compose import Job  # noqa: E402
+from handouts.content import load_all  # noqa: E402
+from handouts.locations import CONTENT_DIR  # noqa: E402
+from handouts.pipeline import Pipeline  # noqa: E402
+from tests.chromium import CHROMIUM, LAUNCH_ARGS  # noqa: E402
+
+DOCS = ROOT / "docs"
 
 
 def pages(pdf: Path, dpi: int) -> list[Image.Image]:
@@ -48,7 +51,7 @@ def main() -> None:
     phone_screenshot(DOCS / "site-phone.png")
 
 
-CLINIC = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "clinic" / "clinic.yaml"
+CLINIC = ROOT / "tests" / "fixtures" / "clinic" / "clinic.yaml"
 PHONE = {"width": 360, "height": 780}  # CSS pixels, as a common phone reports its screen
 
 
@@ -56,7 +59,6 @@ def phone_screenshot(target: Path) -> None:
     """The page a Spanish card printed from version 1.0.0 opens, as a phone shows it."""
     from playwright.sync_api import sync_playwright
 
-    chromium = shutil.which("chromium") or "/usr/bin/chromium"
     with tempfile.TemporaryDirectory() as out:
         site = Path(out) / "site"
         subprocess.run(
@@ -79,7 +81,7 @@ def phone_screenshot(target: Path) -> None:
             capture_output=True,
         )
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
             page = browser.new_page(viewport=PHONE, device_scale_factor=2)
             page.goto((site / "blinatumomab/es/1.0.0/index.html").as_uri())
             page.screenshot(path=str(target))

@@ -447,3 +447,38 @@ def test_handouts_serve_answers_a_printed_code(tmp_path, site):
             assert response.headers["Cache-Control"] == "public, max-age=300"
             assert response.headers["Content-Type"] == "text/html; charset=utf-8"
             assert response.read() == (out / "blinatumomab/ko/1.1.0/index.html").read_bytes()
+
+
+def test_pages_a_rebuild_would_not_write_stop_showing_old_content(tmp_path):
+    """A language removed from the content, and a version printed before versions were
+    recorded: their pages from an earlier build are rewritten, never left as they were."""
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR / "blinatumomab", content / "blinatumomab")
+    out = tmp_path / "site"
+    first = run_cli("site", "--content", content, "--lang", "en", "--lang", "fr", "--out", out)
+    assert first.returncode == 0, first.stderr
+    unrecorded = out / "blinatumomab/en/0.9/index.html"
+    unrecorded.parent.mkdir()
+    unrecorded.write_text("old content")
+    for po in (content / "blinatumomab/locale").glob("*.po"):  # only English is left
+        po.unlink()
+    second = run_cli("site", "--content", content, "--out", out)
+    assert second.returncode == 0, second.stderr
+    older = clean(unrecorded.read_text("utf-8"))
+    assert "This information changed after your paper was printed" in older
+    assert (
+        "Your paper was printed from version 0.9. This page shows the current version, 1.1.0."
+        in older
+    )
+    for path in ("blinatumomab/fr/index.html", "blinatumomab/fr/1.0.0/index.html"):
+        page = read_page(out / path)
+        assert page.headings[0][1] == clean(french(UNAVAILABLE) % NAME), page.headings
+        english = [link for link in page.links if link.get("hreflang") == "en"]
+        assert english and all((out / path).parent.joinpath(e["href"]).is_file() for e in english)
+    assert 'hreflang="fr"' not in (out / "index.html").read_text("utf-8")
+
+
+def french(message: str) -> str:
+    from handouts.template_strings import load_template_translation
+
+    return load_template_translation("fr").strings[(None, message)]
