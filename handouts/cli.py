@@ -359,16 +359,17 @@ def _publish(content_dir, selected, langs, clinic, template_dirs, allow_fallback
     from .clinic_templates import template_folders
     from .content import load_all
     from .outfolder import open_output
-    from .site import Site, write_site
+    from .site import Site, built_documents, write_site
 
     if clinic is None:
         clinic = _clinic(None)
         template_dirs = template_folders(template_dirs, clinic)
     drugs = load_all(content_dir, selected)
-    site = Site(drugs, clinic, template_dirs, allow_fallback, langs)
     # The folder held, so that no build writes into it meanwhile.
     with open_output(out_dir) as folder:
-        result = write_site(site, out_dir, folder.entries)
+        offered = built_documents(clinic, folder.entries)
+        site = Site(drugs, clinic, template_dirs, allow_fallback, langs, offered)
+        result = write_site(site, out_dir)
     for drug in drugs:
         for lang in site.languages(drug):
             edition = site.edition(drug, lang)

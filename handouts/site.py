@@ -296,15 +296,14 @@ class Written:
     unchanged: int = 0
 
 
-def write_site(site: Site, out_dir: Path, documents: dict[str, dict]) -> Written:
-    """Write every page of the edition into out_dir; a page whose bytes did not change is
-    not written again. documents: the folder's manifest entries by path; a page offers
-    only those (the clinic's paper and stock first, else what the build made)."""
-    original = site.downloads
+def built_documents(clinic: ClinicSettings | None, documents: dict[str, dict]) -> Downloads:
+    """The documents a page offers from a build's folder (documents: its manifest entries
+    by path): the clinic's paper and stock first, else what the build made."""
+    preferred = documents_of(clinic)
 
-    def on_disk(drug: DrugContent, lang: str) -> list[tuple[str, str]]:
+    def offered(drug: DrugContent, lang: str) -> list[tuple[str, str]]:
         found = []
-        for kind, path in original(drug, lang):
+        for kind, path in preferred(drug, lang):
             if path not in documents:
                 plain = sorted(
                     other
@@ -318,14 +317,17 @@ def write_site(site: Site, out_dir: Path, documents: dict[str, dict]) -> Written
                 found.append((kind, path))
         return found
 
-    site.downloads = on_disk
+    return offered
+
+
+def write_site(site: Site, out_dir: Path) -> Written:
+    """Write every page of the edition into out_dir; a page whose bytes did not change is
+    not written again."""
     result = Written()
     pages: dict[str, bytes] = {STYLESHEET: site.stylesheet()}
     for path in site.paths():
         if path != INDEX:
-            page = site.render_path(path)
-            assert page is not None
-            pages[path] = page
+            pages[path] = _exists(site.render_path(path))
     # Pages an earlier build left that this one would not write must not keep showing old
     # content: a version printed before it was recorded in changes shows the current one;
     # a language no longer in the content says it is not available (when every language
@@ -338,13 +340,13 @@ def write_site(site: Site, out_dir: Path, documents: dict[str, dict]) -> Written
                 continue
             path = f"{drug.id}/{folder.name}/{INDEX}"
             if withdrawn:
-                pages[path] = site.page(drug.id, folder.name, withdrawn=True) or b""
+                pages[path] = _exists(site.page(drug.id, folder.name, withdrawn=True))
             for old in sorted(folder.glob(f"*/{INDEX}")):
                 version = old.parent.name
                 path = f"{drug.id}/{folder.name}/{version}/{INDEX}"
                 if path not in pages and _VERSION.match(version):
                     page = site.page(drug.id, folder.name, version, withdrawn=withdrawn)
-                    pages[path] = page or b""
+                    pages[path] = _exists(page)
 
     def listed(drug_id: str, lang: str) -> bool:
         path = f"{drug_id}/{lang}/{INDEX}"
@@ -362,8 +364,12 @@ def write_site(site: Site, out_dir: Path, documents: dict[str, dict]) -> Written
         else:
             write_atomic(target, data)
             result.written += 1
-    site.downloads = original
     return result
+
+
+def _exists(page: bytes | None) -> bytes:
+    assert page is not None  # a page the edition lists, or a folder of its drug
+    return page
 
 
 def _relative(path: str, folder: str) -> str:
