@@ -482,3 +482,26 @@ def french(message: str) -> str:
     from handouts.template_strings import load_template_translation
 
     return load_template_translation("fr").strings[(None, message)]
+
+
+def test_english_fallback_is_published_marked(tmp_path):
+    """--allow-fallback: a non-critical string not translated yet is published in English,
+    in an element of its own language and direction, after the page's notice."""
+    import polib
+
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR / "blinatumomab", content / "blinatumomab")
+    catalogue = content / "blinatumomab/locale/ar.po"
+    po = polib.pofile(str(catalogue), wrapwidth=0)
+    po.find("how_it_works.summary", by="msgctxt").msgstr = ""
+    po.save(str(catalogue))
+    out = tmp_path / "site"
+    args = ("site", "--content", content, "--lang", "ar", "--out", out)
+    refused = run_cli(*args)
+    assert refused.returncode == 1 and "not published" in refused.stderr
+    result = run_cli(*args, "--allow-fallback")
+    assert result.returncode == 0, result.stderr
+    html = (out / "blinatumomab/ar/index.html").read_text("utf-8")
+    english = " ".join(load_all(content)[0].drug.how_it_works.summary.split())
+    assert f'<p  lang="en" dir="ltr" class="fallback">{english}</p>' in html
+    assert html.count('class="fallback"') == 1 and 'class="notice fallback-notice"' in html
