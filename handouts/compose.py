@@ -20,6 +20,7 @@ from .documents import CARD_QR_MM, HANDOUT_QR_MM, PAPERS, Paper
 from .errors import HandoutsError
 from .languages import SOURCE_LANGUAGE, direction, locale, use_content
 from .localize import Localized, localize
+from .locations import display_path
 from .qr import QRCode, make_qr
 from .schema import Drug
 from .stocks import STOCKS, Rect, Sheet, Stock, sheet_for
@@ -288,7 +289,13 @@ def _context(job: Job, localized: Localized) -> tuple[dict, QRCode]:
     url = url_of_content(job, drug)
     if job.clinic:
         url = job.clinic.qr_url(job.drug.id, job.lang, drug.content_version, url)
-    qr = make_qr(url, CARD_QR_MM if job.kind != "handout" else HANDOUT_QR_MM)
+    fix = "use a shorter address"
+    if job.clinic and job.clinic.clinic.qr_base_url:
+        fix = (
+            f"shorten qr_base_url in {display_path(job.clinic.path)} (the web edition's "
+            "address is it followed by /<drug>/<lang>/<version>/)"
+        )
+    qr = make_qr(url, CARD_QR_MM if job.kind != "handout" else HANDOUT_QR_MM, fix)
     printed = printed_personal(job)
     context = {
         "lang": job.lang,
@@ -303,6 +310,9 @@ def _context(job: Job, localized: Localized) -> tuple[dict, QRCode]:
         "qr": qr,
         # The code opens the clinic's web edition (handouts site), not the maker's page.
         "qr_site": bool(job.clinic and job.clinic.clinic.qr_base_url),
+        # The printed address's field: the content's, in the language it has (overflow.py
+        # names the clinic's qr_base_url instead when the code opens the web edition).
+        "url_field": f"full_info_url.{url_language(job, drug)}",
         "large_print": job.large_print,
         "card_font_pt": 8.5,  # the pipeline steps it down if a card side overflows
         "clinic": job.clinic.clinic if job.clinic else None,
@@ -347,7 +357,11 @@ def names_context(drug: Drug, loc) -> dict:
 
 def url_of_content(job: Job, drug: Drug) -> str:
     """The content's own full-information address in the job's language (else English)."""
-    return drug.full_info_url.get(job.lang, drug.full_info_url["en"])
+    return drug.full_info_url[url_language(job, drug)]
+
+
+def url_language(job: Job, drug: Drug) -> str:
+    return job.lang if job.lang in drug.full_info_url else "en"
 
 
 def printed_personal(job: Job) -> dict[str, str]:

@@ -80,6 +80,12 @@ def _about(chars: float) -> int:
 
 def _fix(composed: Composed, path: str, cut_fraction: float) -> str:
     """How to make a field fit, given the part of its text that has to go."""
+    clinic = composed.job.clinic
+    if path.startswith("full_info_url") and composed.context.get("qr_site") and clinic:
+        return (
+            f"the address printed is the web edition's: shorten qr_base_url in "
+            f"{display_path(clinic.path)}"
+        )
     text = field_text(composed, path)
     cut = _about(len(text) * cut_fraction)
     if not translated(composed, path):

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import qrcode
-from qrcode.constants import ERROR_CORRECT_Q
+from qrcode.constants import ERROR_CORRECT_M, ERROR_CORRECT_Q
 
 from .errors import RenderError
 
@@ -26,21 +26,26 @@ class QRCode:
 
 
 @lru_cache(maxsize=256)
-def make_qr(url: str, width_mm: float) -> QRCode:
-    """Encode an https URL at error-correction level Q as an SVG of the given width."""
+def make_qr(url: str, width_mm: float, fix: str = "use a shorter address") -> QRCode:
+    """Encode an https URL as an SVG of the given width: at error-correction level Q, or
+    at M when Q's modules would be too small to scan (a long address, such as a web
+    edition's under a clinic's own path). fix: what to do when neither fits."""
     if not url.startswith("https://"):
         raise RenderError(
             f"QR code: {url!r} is not an https:// address; only https links are printed"
         )
-    code = qrcode.QRCode(error_correction=ERROR_CORRECT_Q, border=QUIET_ZONE)
-    code.add_data(url)
-    code.make(fit=True)
-    modules = code.modules_count + 2 * QUIET_ZONE
-    if width_mm / modules < MIN_MODULE_MM:
+    for level in (ERROR_CORRECT_Q, ERROR_CORRECT_M):
+        code = qrcode.QRCode(error_correction=level, border=QUIET_ZONE)
+        code.add_data(url)
+        code.make(fit=True)
+        modules = code.modules_count + 2 * QUIET_ZONE
+        if width_mm / modules >= MIN_MODULE_MM:
+            break
+    else:
         raise RenderError(
             f"QR code: {url!r} needs {modules} modules, which makes each module "
             f"{width_mm / modules:.2f} mm at {width_mm:g} mm wide (minimum {MIN_MODULE_MM} mm); "
-            "use a shorter address"
+            + fix
         )
     svg = _svg(code.get_matrix(), width_mm)
     data_uri = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode("ascii")

@@ -505,3 +505,50 @@ def test_english_fallback_is_published_marked(tmp_path):
     english = " ".join(load_all(content)[0].drug.how_it_works.summary.split())
     assert f'<p  lang="en" dir="ltr" class="fallback">{english}</p>' in html
     assert html.count('class="fallback"') == 1 and 'class="notice fallback-notice"' in html
+
+
+def test_a_long_site_address_fits_the_card_and_reads_left_to_right(tmp_path):
+    """A clinic's web edition under a long path: the code drops to error correction M to
+    keep its modules scannable, and the printed address wraps, left to right on each of its
+    lines in an Arabic card too."""
+    from .pdftext import visual_lines
+
+    (tmp_path / "logo.svg").write_bytes((CLINIC.parent / "logo.svg").read_bytes())
+    base = "https://patient-education.riverside-university-hospital.example/patients/medicines"
+    clinic = tmp_path / "clinic.yaml"
+    clinic.write_text(CLINIC.read_text().replace(f"qr_base_url: {BASE}", f"qr_base_url: {base}"))
+    out = tmp_path / "out"
+    args = ("build", "inotuzumab-ozogamicin", "--lang", "ar", "--lang", "zh-Hans")
+    result = run_cli(*args, "--kind", "card", "--clinic", clinic, "--out", out)
+    assert result.returncode == 0, result.stderr
+    for lang in ("ar", "zh-Hans"):
+        pdf = (out / f"inotuzumab-ozogamicin/{lang}/card-id1.pdf").read_bytes()
+        url = f"{base}/inotuzumab-ozogamicin/{lang}/1.1.0/"
+        assert decode_qr_codes(pdf, dpi=200) == [url]
+        lines = [line for line in visual_lines(pdf) if "riverside-university" in line]
+        assert lines == [url[: len(lines[0])]], lines  # the first line, in reading order
+        assert any(line.endswith(url[len(lines[0]) :]) for line in visual_lines(pdf))
+
+
+def test_a_site_address_too_long_for_any_code_names_the_setting(tmp_path):
+    (tmp_path / "logo.svg").write_bytes((CLINIC.parent / "logo.svg").read_bytes())
+    base = "https://www.riverside.example/" + "patient-education/" * 8 + "medicines"
+    clinic = tmp_path / "clinic.yaml"
+    clinic.write_text(CLINIC.read_text().replace(f"qr_base_url: {BASE}", f"qr_base_url: {base}"))
+    result = run_cli(
+        "build",
+        "blinatumomab",
+        "--lang",
+        "en",
+        "--kind",
+        "card",
+        "--clinic",
+        clinic,
+        "--out",
+        tmp_path / "out",
+    )
+    assert result.returncode == 1
+    assert "(minimum 0.4 mm); shorten qr_base_url in " in result.stderr
+    assert "(the web edition's address is it followed by /<drug>/<lang>/<version>/)" in (
+        result.stderr
+    )
