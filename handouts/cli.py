@@ -358,7 +358,7 @@ def _publish(content_dir, selected, langs, clinic, template_dirs, allow_fallback
     clinic: loaded settings, or None to load them here (the fast path has not)."""
     from .clinic_templates import template_folders
     from .content import load_all
-    from .outfolder import open_output
+    from .outfolder import open_output, write_failed
     from .site import Site, built_documents, write_site
 
     if clinic is None:
@@ -369,7 +369,14 @@ def _publish(content_dir, selected, langs, clinic, template_dirs, allow_fallback
     with open_output(out_dir) as folder:
         offered = built_documents(clinic, folder.entries)
         site = Site(drugs, clinic, template_dirs, allow_fallback, langs, offered)
-        result = write_site(site, out_dir)
+        try:
+            result = write_site(site, out_dir)
+        except OSError as error:
+            done = (
+                "the documents are written; of the web edition, each page is there whole "
+                "or not at all"
+            )
+            raise write_failed(out_dir, error, done=done) from None
     for drug in drugs:
         for lang in site.languages(drug):
             edition = site.edition(drug, lang)

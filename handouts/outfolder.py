@@ -187,11 +187,13 @@ def recover(out_dir: Path) -> OutputFolder:
     )
 
 
-def write_failed(out_dir: Path, error: OSError, written: Sequence[int] = ()) -> OutputError:
+def write_failed(
+    out_dir: Path, error: OSError, written: Sequence[int] = (), done: str = ""
+) -> OutputError:
     """One message for an error writing the output folder: what happened, where, what this
-    run wrote, and what to do."""
+    run wrote (done, else the documents of `written`), and what to do."""
     where = display_path(out_dir)
-    done = (
+    done = done or (
         f"this run wrote {plural(len(written), 'document')} ({sum(written) / 1e6:.1f} MB)"
         if written
         else "this run wrote no documents"

@@ -552,3 +552,60 @@ def test_a_site_address_too_long_for_any_code_names_the_setting(tmp_path):
     assert "(the web edition's address is it followed by /<drug>/<lang>/<version>/)" in (
         result.stderr
     )
+
+
+SITE_ON_A_SMALL_DISK = r"""
+mount -t tmpfs -o size=110k tmpfs "$DISK" || exit 77
+site() {
+    "$PYTHON" -m handouts site blinatumomab --lang en --out "$DISK/site" \
+        >"$LOGS/$1.out" 2>"$LOGS/$1.err"
+    echo $? >"$LOGS/$1.rc"
+}
+site full
+ls -a "$DISK/site/blinatumomab/en" > "$LOGS/full.ls"
+mount -o remount,size=4m "$DISK"
+site again
+cat "$DISK/site/blinatumomab/en/1.0.0/index.html" > "$LOGS/page.html"
+"""
+
+
+def test_a_full_disk_while_writing_pages_is_one_message_and_a_rerun_finishes(tmp_path):
+    """The documents fit, the pages do not: one message, no half page, and the same
+    command finishes the web edition once there is room."""
+    import os
+    import subprocess
+    import sys
+
+    from .conftest import REPOSITORY
+
+    if shutil.which("unshare") is None:
+        pytest.skip("needs unshare (util-linux) to mount a small tmpfs")
+    disk, logs = tmp_path / "disk", tmp_path / "logs"
+    disk.mkdir()
+    logs.mkdir()
+    ran = subprocess.run(
+        ["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", SITE_ON_A_SMALL_DISK],
+        cwd=REPOSITORY,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "DISK": str(disk), "LOGS": str(logs), "PYTHON": sys.executable},
+    )
+    if ran.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs in a user namespace here: {ran.stderr.strip()}")
+    assert (logs / "full.rc").read_text().strip() == "1"
+    assert "2 documents: 2 built" in (logs / "full.out").read_text()
+    error = (logs / "full.err").read_text().splitlines()
+    assert error[-1] == (
+        f"Error: out of disk space writing to {disk}/site; the documents are written; of the "
+        "web edition, each page is there whole or not at all. Free some space, then run the "
+        "same command again: the documents already written are kept (listed in "
+        f"{disk}/site/manifest.json) and the rest are built"
+    )
+    assert "Traceback" not in (logs / "full.err").read_text()
+    assert not [name for name in (logs / "full.ls").read_text().split() if name.endswith(".tmp")]
+    assert (logs / "again.rc").read_text().strip() == "0"
+    assert "0 built, 2 unchanged" in (logs / "again.out").read_text()
+    assert (
+        "This information changed after your paper was printed" in (logs / "page.html").read_text()
+    )
