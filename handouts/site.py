@@ -251,9 +251,9 @@ class Site:
         if len(parts) == 2:
             return self.page(parts[0], parts[1])
         if len(parts) == 3:
+            # Only the versions as written in changes: "1.01" is no page of its own.
             drug = self.drugs.get(parts[0])
-            known = {version_key(v) for v in self.versions(drug)} if drug else set()
-            if not _VERSION.match(parts[2]) or version_key(parts[2]) not in known:
+            if drug is None or parts[2] not in self.versions(drug):
                 return None
             return self.page(parts[0], parts[1], parts[2])
         return None

@@ -102,7 +102,7 @@ def create_app(
     folders = template_folders((), clinic) if template_dirs is None else tuple(template_dirs)
 
     edition = Site(drugs.values(), clinic, folders)
-    pages: dict[str, bytes | None] = {}
+    pages: dict[str, bytes] = {}
 
     @app.after_request
     def headers(response: Response) -> Response:
@@ -237,11 +237,12 @@ def create_app(
         return response
 
     def site_path(path: str) -> Response:
-        if path not in pages:  # a few hundred pages at most: drugs x languages x versions
-            pages[path] = edition.render_path(path)
-        data = pages[path]
+        # Pages are kept once made: a few hundred at most (drugs x languages x versions).
+        # An address of no page is not kept, so that made-up versions cannot fill memory.
+        data = pages.get(path) or edition.render_path(path)
         if data is None:
             return _error(ERROR_MESSAGES[404], 404)
+        pages[path] = data
         return public(data, "text/css" if path == STYLESHEET else "text/html")
 
     def site_index():

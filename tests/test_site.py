@@ -374,7 +374,11 @@ def test_served_pages_are_public_cacheable_and_keep_the_security_headers(token_f
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     assert pdf.headers["Cache-Control"] == "public, max-age=300"
     assert decode_qr_codes(pdf.data, dpi=200) == [f"{BASE}blinatumomab/ar/1.1.0/"]
-    for missing in ("/blinatumomab/ar/2.0.0/", "/blinatumomab/ar/manifest.pdf"):
+    for missing in (
+        "/blinatumomab/ar/2.0.0/",
+        "/blinatumomab/ar/01.1/",
+        "/blinatumomab/ar/manifest.pdf",
+    ):
         response = web.get(missing, headers=host)
         assert response.status_code == 404, missing
         assert response.headers["Cache-Control"] == "no-store", missing
