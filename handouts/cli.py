@@ -195,8 +195,14 @@ def build(
                 f"0 failed; manifest: {display_path(out_dir / 'manifest.json')}"
             )
             if site:
+                folders = template_folders(template_options, None)
                 _publish(
-                    content_dir, selected, langs, None, template_options, allow_fallback, out_dir
+                    out_dir,
+                    content_dir,
+                    (selected, langs, paper, stock),
+                    None,
+                    folders,
+                    allow_fallback,
                 )
             return
 
@@ -284,7 +290,8 @@ def build(
         raise HandoutsError(report.write_error)
     if site and not report.interrupted:
         # Written even when some documents failed: a page links only to the PDFs there are.
-        _publish(content_dir, selected, langs, clinic, template_dirs, allow_fallback, out_dir)
+        built = (selected, langs, paper, stock)
+        _publish(out_dir, content_dir, built, clinic, template_dirs, allow_fallback)
     if report.interrupted:
         raise HandoutsError(
             "interrupted; the finished documents are complete and in the "
@@ -353,22 +360,20 @@ def site(
     )
 
 
-def _publish(content_dir, selected, langs, clinic, template_dirs, allow_fallback, out_dir) -> None:
-    """The web edition of the drugs and languages just built, written into their folder.
-    clinic: loaded settings, or None to load them here (the fast path has not)."""
-    from .clinic_templates import template_folders
-    from .content import load_all
+def _publish(out_dir, content_dir, built, clinic, template_dirs, allow_fallback) -> None:
+    """The web edition of what was just built, written into its folder. built: the
+    drugs (None: all), languages, paper and stock of the build. The index and the language
+    lists are of every drug in the content (a broken one, reported already, is left out)."""
+    from .content import load_each
     from .outfolder import open_output, write_failed
-    from .site import Site, built_documents, write_site
+    from .site import Site, built_documents, documents_of, write_site
 
-    if clinic is None:
-        clinic = _clinic(None)
-        template_dirs = template_folders(template_dirs, clinic)
-    drugs = load_all(content_dir, selected)
+    selected, langs, paper, stock = built
+    drugs, _ = load_each(content_dir)
     # The folder held, so that no build writes into it meanwhile.
     with open_output(out_dir) as folder:
-        offered = built_documents(clinic, folder.entries)
-        site = Site(drugs, clinic, template_dirs, allow_fallback, langs, offered)
+        offered = built_documents(documents_of(clinic, paper, stock), folder.entries)
+        site = Site(drugs, clinic, template_dirs, allow_fallback, langs, offered, selected)
         try:
             result = write_site(site, out_dir)
         except OSError as error:
@@ -378,7 +383,7 @@ def _publish(content_dir, selected, langs, clinic, template_dirs, allow_fallback
             )
             raise write_failed(out_dir, error, done=done) from None
     for drug in drugs:
-        for lang in site.languages(drug):
+        for lang in site.written(drug):
             edition = site.edition(drug, lang)
             if edition.localized is None:
                 click.echo(
@@ -632,6 +637,7 @@ def serve(
 
     policy = make_policy(host, token_file, trust_user_header, trusted_proxies, allowed_hosts)
     clinic = _clinic(clinic_path)
+    _site_host_answered(clinic, policy.hosts)
     template_dirs = template_folders(template_options, clinic)
     check_templates(template_dirs)
     use_private_temp()
@@ -658,6 +664,22 @@ def serve(
         # Render workers hold each other's pipes open: left running, they would outlive
         # the server for good.
         service.shutdown()
+
+
+def _site_host_answered(clinic, hosts: tuple[str, ...]) -> None:
+    """A warning when the printed codes name a host this service will refuse (Host
+    allow-list), so that patients' phones would get an error."""
+    from urllib.parse import urlsplit
+
+    url = clinic.clinic.qr_base_url if clinic else None
+    site_host = urlsplit(url).hostname if url else None
+    if site_host and site_host not in hosts:
+        click.echo(
+            f"Warning: the clinic's qr_base_url names the host {site_host}, which this "
+            "service does not answer to; printed codes reach the web edition only if "
+            f"another server publishes it there (else add --allowed-host {site_host})",
+            err=True,
+        )
 
 
 @contextlib.contextmanager

@@ -5,6 +5,7 @@ Validated like the drug content: every problem at once, as file:line:col: field:
 
 import base64
 import os
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -24,7 +25,15 @@ _MAX_LOGO_BYTES = 1_000_000
 _PHONE = r"^[0-9+()./ -]{3,40}( (ext|x)\.? ?[0-9]{1,6})?$"
 
 
-def _no_trailing_slash(url: str) -> str:
+def _site_address(url: str) -> str:
+    """The web edition's address: its pages go under it, so a query, a fragment or an
+    escaped character would make every printed code wrong."""
+    if not re.fullmatch(r"https://[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~-]+)*/?", url):
+        raise ValueError(
+            "must be a plain https:// address: a host and a path of letters, digits, "
+            "'-', '.', '_' and '~' (no ?, #, % or spaces), since the web edition's pages "
+            "go under it"
+        )
     return url.rstrip("/")
 
 
@@ -35,7 +44,7 @@ class Clinic(Model):
     paper: Literal[tuple(PAPERS)] = "letter"  # type: ignore[valid-type]
     card_stock: Literal[tuple(STOCKS)] = "us-business"  # type: ignore[valid-type]
     logo: Text | None = None
-    qr_base_url: Annotated[HttpsUrl, AfterValidator(_no_trailing_slash)] | None = None
+    qr_base_url: Annotated[HttpsUrl, AfterValidator(_site_address)] | None = None
     handout_page_limit: Annotated[int, Field(ge=1, le=50)] = 6
     templates: Text | None = None  # a folder of the clinic's own templates
     fonts: Text | None = None  # a folder of the clinic's own fonts

@@ -4,6 +4,9 @@ from dataclasses import dataclass
 
 KINDS = ("handout", "card")  # built by default
 ALL_KINDS = ("handout", "card", "card-sheet")
+# Without a clinic's settings or an option: the paper and the card stock (stocks.py).
+DEFAULT_PAPER = "letter"
+DEFAULT_STOCK = "us-business"
 
 
 @dataclass(frozen=True)

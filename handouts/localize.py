@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .catalogs import is_critical, load_translation
+from .catalogs import WEB_ONLY_SECTIONS, is_critical, load_translation, section_of
 from .content import DrugContent
 from .errors import CatalogError, HandoutsError, Problem
 from .languages import SOURCE_LANGUAGE
@@ -31,6 +31,9 @@ class Localized:
     fallback_fields: frozenset[str]  # field paths printed in English, marked as such
     draft: bool  # no clinical reviewer named: say so on every page
     templates: TemplateTranslation | None
+    # Web-only fields (changes) in English: never printed, so they never stop a language;
+    # the web edition marks them like any fallback.
+    web_fallback: frozenset[str] = frozenset()
 
 
 def localize(
@@ -45,10 +48,12 @@ def localize(
     templates = load_template_translation(lang, template_dirs)
     status = translation.status
     catalog = display_path(content.path.parent / "locale" / f"{lang}.po")
-    problems, fallback = [], set()
+    problems, fallback, web_fallback = [], set(), set()
     for state, paths in (("missing", status.missing), ("stale", status.stale)):
         for path in paths:
-            if is_critical(path) or not allow_fallback:
+            if section_of(path) in WEB_ONLY_SECTIONS:
+                web_fallback.add(path)
+            elif is_critical(path) or not allow_fallback:
                 why = (
                     "has no translation"
                     if state == "missing"
@@ -75,12 +80,15 @@ def localize(
             f"Translate or review these entries in {catalog} (run `handouts i18n update` "
             "first if the English changed), or leave this language out."
         )
-        if not allow_fallback and not all(is_critical(p) for p in status.missing + status.stale):
+        if not allow_fallback and not all(
+            is_critical(p) or section_of(p) in WEB_ONLY_SECTIONS
+            for p in status.missing + status.stale
+        ):
             fix += " --allow-fallback prints non-critical strings in English, marked as such."
         raise TranslationError("\n".join(problems) + "\n" + fix)
     drug = _apply(content.drug, translation.strings)
     draft = not (status.reviewed and templates.status.reviewed)
-    return Localized(drug, lang, frozenset(fallback), draft, templates)
+    return Localized(drug, lang, frozenset(fallback), draft, templates, frozenset(web_fallback))
 
 
 def catalog_problems(

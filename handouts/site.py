@@ -20,8 +20,9 @@ from .catalogs import available_languages
 from .clinic import ClinicSettings
 from .compose import FieldMarker, Job, display_name, long_date, names_context, url_of_content
 from .content import DrugContent, version_key
+from .documents import DEFAULT_PAPER, DEFAULT_STOCK
 from .errors import CatalogError
-from .languages import SOURCE_LANGUAGE, direction, locale, native_name, use_content
+from .languages import SOURCE_LANGUAGE, direction, locale, native_name, tags, use_content
 from .localize import Localized, TranslationError, localize
 from .locations import TEMPLATES_DIR
 from .output import document_path, write_atomic
@@ -50,7 +51,11 @@ Downloads = Callable[[DrugContent, str], list[tuple[str, str]]]
 
 
 class Site:
-    """The pages of a web edition, rendered on request; nothing here touches the disk."""
+    """The pages of a web edition, rendered on request (writing them is write_site's).
+
+    drugs: every drug of the content, for the index and the language lists; a build of
+    some drugs or languages (selected, langs) writes only their pages, and lists the others
+    whose pages are there (listed)."""
 
     def __init__(
         self,
@@ -60,21 +65,51 @@ class Site:
         allow_fallback: bool = False,
         langs: tuple[str, ...] = (),
         downloads: Downloads | None = None,
+        selected: Iterable[str] | None = None,
     ):
         self.drugs = {drug.id: drug for drug in drugs}
         self.clinic = clinic
         self.template_dirs = tuple(template_dirs)
         self.allow_fallback = allow_fallback
         self.only = tuple(langs)
+        self.selected = set(self.drugs if selected is None else selected) & set(self.drugs)
         self.downloads = downloads or documents_of(clinic)
+        # Which (drug, language) pages the index and the language lists link to.
+        self.listed: Callable[[str, str], bool] = lambda drug_id, lang: True
         self._editions: dict[tuple[str, str], Edition] = {}
         self._environments: dict[str, jinja2.Environment] = {}
+        self._stamp = self.stamp()
 
     # What there is ---------------------------------------------------------------------
 
     def languages(self, drug: DrugContent) -> list[str]:
-        langs = available_languages(drug.path.parent)
-        return [lang for lang in langs if not self.only or lang in self.only]
+        return available_languages(drug.path.parent)
+
+    def written(self, drug: DrugContent) -> list[str]:
+        """The languages of a drug whose pages this build writes."""
+        if drug.id not in self.selected:
+            return []
+        return [lang for lang in self.languages(drug) if not self.only or lang in self.only]
+
+    def stamp(self) -> tuple:
+        """When the translations were last changed: the print pipeline reads them afresh
+        for every document, so a served page must not keep an older one."""
+        files = [
+            path
+            for drug in self.drugs.values()
+            for path in sorted((drug.path.parent / "locale").glob("*.po"))
+        ]
+        return tuple((str(path), path.stat().st_mtime_ns) for path in files if path.exists())
+
+    def fresh(self) -> bool:
+        """Whether nothing changed since the pages were made; if something did, what was
+        kept is dropped (a page made before must be made again)."""
+        stamp = self.stamp()
+        if stamp == self._stamp:
+            return True
+        self._stamp = stamp
+        self._editions.clear()
+        return False
 
     def edition(self, drug: DrugContent, lang: str) -> Edition:
         key = (drug.id, lang)
@@ -88,7 +123,12 @@ class Site:
         return self._editions[key]
 
     def published(self, drug: DrugContent) -> list[str]:
-        return [lang for lang in self.languages(drug) if self.edition(drug, lang).localized]
+        """The languages the drug is published in whose pages there are."""
+        return [
+            lang
+            for lang in self.languages(drug)
+            if self.listed(drug.id, lang) and self.edition(drug, lang).localized
+        ]
 
     @staticmethod
     def versions(drug: DrugContent) -> list[str]:
@@ -99,10 +139,10 @@ class Site:
         return found
 
     def paths(self) -> list[str]:
-        """Every page of the edition, from the site's root."""
+        """Every page this build writes, from the site's root."""
         pages = [INDEX]
         for drug in self.drugs.values():
-            for lang in self.languages(drug):
+            for lang in self.written(drug):
                 pages.append(f"{drug.id}/{lang}/{INDEX}")
                 pages += [f"{drug.id}/{lang}/{v}/{INDEX}" for v in self.versions(drug)]
         return pages
@@ -116,13 +156,11 @@ class Site:
                 return path.read_bytes()
         raise FileNotFoundError(STYLESHEET)  # the package's own is always there
 
-    def index(self, listed: Callable[[str, str], bool] | None = None) -> bytes:
-        """Every medicine and its published languages (listed: which to include)."""
+    def index(self) -> bytes:
+        """Every medicine and its published languages."""
         medicines = []
         for drug in self.drugs.values():
-            langs = [
-                lang for lang in self.published(drug) if listed is None or listed(drug.id, lang)
-            ]
+            langs = self.published(drug)
             if langs:
                 medicines.append(
                     {
@@ -147,7 +185,7 @@ class Site:
         drug = self.drugs.get(drug_id)
         if drug is None or (lang not in self.languages(drug) and not withdrawn):
             return None
-        if printed is not None and not _VERSION.match(printed):
+        if printed is not None and not _VERSION.fullmatch(printed):
             return None
         depth = "../../../" if printed else "../../"
         edition = Edition(drug, lang, None) if withdrawn else self.edition(drug, lang)
@@ -185,12 +223,13 @@ class Site:
             notice = {"version": printed, "since": since, "current": current}
         here = "" if not printed else "../"
         job = Job(drug, lang, "handout")
+        english = localized.fallback_fields | localized.web_fallback
         context = {
             "root": depth,
             "drug": content,
             **names_context(content, loc),
-            "field": FieldMarker(localized.fallback_fields, named=False),
-            "fallback_fields": localized.fallback_fields,
+            "field": FieldMarker(english, named=False),
+            "fallback_fields": english,
             "draft": localized.draft,
             "last_reviewed": long_date(content.last_reviewed, loc),
             "printed": notice,
@@ -251,12 +290,20 @@ class Site:
         if len(parts) == 2:
             return self.page(parts[0], parts[1])
         if len(parts) == 3:
-            # Only the versions as written in changes: "1.01" is no page of its own.
             drug = self.drugs.get(parts[0])
-            if drug is None or parts[2] not in self.versions(drug):
+            if drug is None or not self.printable(drug, parts[2]):
                 return None
             return self.page(parts[0], parts[1], parts[2])
         return None
+
+    def printable(self, drug: DrugContent, version: str) -> bool:
+        """Whether a paper can have been printed from this version: one in changes, or an
+        earlier one printed before versions were recorded ("1.01" is not a version)."""
+        if version in self.versions(drug):
+            return True
+        canonical = _VERSION.fullmatch(version) and not re.search(r"(^|\.)0\d", version)
+        current = version_key(drug.drug.content_version)
+        return bool(canonical) and version_key(version) < current
 
 
 def site_prefix(clinic: ClinicSettings | None) -> str:
@@ -266,25 +313,17 @@ def site_prefix(clinic: ClinicSettings | None) -> str:
     return urlsplit(url).path.rstrip("/") if url else ""
 
 
-def documents_of(clinic: ClinicSettings | None) -> Downloads:
+def documents_of(
+    clinic: ClinicSettings | None, paper: str | None = None, stock: str | None = None
+) -> Downloads:
     """The documents a page links to, where `handouts build` puts them: the handout on the
-    clinic's paper and the card on its stock."""
+    paper and the card on the stock given, else the clinic's, else the defaults."""
+    paper = paper or (clinic.clinic.paper if clinic else DEFAULT_PAPER)
+    stock = stock or (clinic.clinic.card_stock if clinic else DEFAULT_STOCK)
 
     def documents(drug: DrugContent, lang: str) -> list[tuple[str, str]]:
         return [
-            (
-                kind,
-                document_path(
-                    Job(
-                        drug,
-                        lang,
-                        kind,
-                        clinic.clinic.paper if clinic else "letter",
-                        stock=clinic.clinic.card_stock if clinic else "us-business",
-                    )
-                ),
-            )
-            for kind in SITE_KINDS
+            (kind, document_path(Job(drug, lang, kind, paper, stock=stock))) for kind in SITE_KINDS
         ]
 
     return documents
@@ -296,10 +335,9 @@ class Written:
     unchanged: int = 0
 
 
-def built_documents(clinic: ClinicSettings | None, documents: dict[str, dict]) -> Downloads:
+def built_documents(preferred: Downloads, documents: dict[str, dict]) -> Downloads:
     """The documents a page offers from a build's folder (documents: its manifest entries
-    by path): the clinic's paper and stock first, else what the build made."""
-    preferred = documents_of(clinic)
+    by path): the preferred ones (the build's paper and stock), else what is there."""
 
     def offered(drug: DrugContent, lang: str) -> list[tuple[str, str]]:
         found = []
@@ -321,38 +359,39 @@ def built_documents(clinic: ClinicSettings | None, documents: dict[str, dict]) -
 
 
 def write_site(site: Site, out_dir: Path) -> Written:
-    """Write every page of the edition into out_dir; a page whose bytes did not change is
-    not written again."""
+    """Write the pages of the edition this build makes into out_dir; a page whose bytes
+    did not change is not written again. The index and the language lists link to these
+    and to the pages an earlier build left."""
+    paths = set(site.paths())
+    site.listed = lambda drug_id, lang: (
+        f"{drug_id}/{lang}/{INDEX}" in paths or (out_dir / drug_id / lang / INDEX).is_file()
+    )
     result = Written()
     pages: dict[str, bytes] = {STYLESHEET: site.stylesheet()}
     for path in site.paths():
-        if path != INDEX:
-            pages[path] = _exists(site.render_path(path))
+        pages[path] = _exists(site.render_path(path), path)
     # Pages an earlier build left that this one would not write must not keep showing old
     # content: a version printed before it was recorded in changes shows the current one;
     # a language no longer in the content says it is not available (when every language
-    # is built).
+    # of the drug is built). Only folders named as handouts names them are touched.
+    known = set(tags())
     for drug in site.drugs.values():
+        if drug.id not in site.selected:
+            continue
         langs = site.languages(drug)
         for folder in sorted(p.parent for p in (out_dir / drug.id).glob(f"*/{INDEX}")):
-            withdrawn = folder.name not in langs
-            if withdrawn and site.only:
+            if folder.name not in known or (folder.name not in langs and site.only):
                 continue
+            withdrawn = folder.name not in langs
             path = f"{drug.id}/{folder.name}/{INDEX}"
             if withdrawn:
-                pages[path] = _exists(site.page(drug.id, folder.name, withdrawn=True))
+                pages[path] = _exists(site.page(drug.id, folder.name, withdrawn=True), path)
             for old in sorted(folder.glob(f"*/{INDEX}")):
                 version = old.parent.name
                 path = f"{drug.id}/{folder.name}/{version}/{INDEX}"
-                if path not in pages and _VERSION.match(version):
+                if path not in pages and site.printable(drug, version):
                     page = site.page(drug.id, folder.name, version, withdrawn=withdrawn)
-                    pages[path] = _exists(page)
-
-    def listed(drug_id: str, lang: str) -> bool:
-        path = f"{drug_id}/{lang}/{INDEX}"
-        return path in pages or (out_dir / path).is_file()
-
-    pages[INDEX] = site.index(listed)
+                    pages[path] = _exists(page, path)
     for path, data in pages.items():
         target = out_dir / path
         try:
@@ -367,13 +406,15 @@ def write_site(site: Site, out_dir: Path) -> Written:
     return result
 
 
-def _exists(page: bytes | None) -> bytes:
-    assert page is not None  # a page the edition lists, or a folder of its drug
+def _exists(page: bytes | None, path: str) -> bytes:
+    if page is None:  # a page the edition lists, or a folder of its drug: always made
+        raise RuntimeError(f"the web edition made no page for {path}")
     return page
 
 
 def _relative(path: str, folder: str) -> str:
-    return path[len(folder) :] if path.startswith(folder) else "../../" + path
+    """A document's path from its page's folder (documents are in their page's folder)."""
+    return path.removeprefix(folder)
 
 
 def _language(lang: str, href: str, current: bool = False) -> dict:

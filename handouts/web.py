@@ -6,8 +6,10 @@ PDF: they are never logged, stored, cached or put into a URL, a file name or met
 """
 
 import logging
+import threading
 import time
 import traceback
+from collections.abc import Callable
 from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
@@ -18,12 +20,12 @@ from werkzeug.exceptions import HTTPException
 
 from .access import OPEN_PATHS, AccessPolicy, cross_site, is_loopback
 from .batch import render_together
-from .catalogs import available_languages, load_translation
+from .catalogs import WEB_ONLY_SECTIONS, available_languages, load_translation, section_of
 from .clinic import ClinicSettings
 from .clinic_templates import template_folders
 from .compose import PERSONAL_FIELDS, Job, Personal
 from .content import DrugContent, load_all
-from .documents import KINDS
+from .documents import DEFAULT_PAPER, DEFAULT_STOCK, KINDS
 from .errors import CatalogError, HandoutsError
 from .languages import direction, native_name
 from .locations import TEMPLATES_DIR
@@ -102,7 +104,8 @@ def create_app(
     folders = template_folders((), clinic) if template_dirs is None else tuple(template_dirs)
 
     edition = Site(drugs.values(), clinic, folders)
-    pages: dict[str, bytes] = {}
+    pages: dict[str, bytes] = {}  # the web edition's pages and PDFs, made once
+    fresh = threading.Lock()
 
     @app.after_request
     def headers(response: Response) -> Response:
@@ -215,10 +218,10 @@ def create_app(
     # The web edition (site.py), at the paths `handouts site` writes it to, under the path
     # of the clinic's qr_base_url: the QR codes this service prints open it.
     root = site_prefix(clinic)
-    # Only the medicines and languages there are: any other address is the service's own
-    # (an unknown /api/... is a 404, not a redirect to a page that is not there).
+    # Only the medicines there are: any other address is the service's own (an unknown
+    # /api/... is a 404, not a redirect to a page that is not there). Drug ids are
+    # lower-case letters, digits and hyphens (content.py), safe in a route's pattern.
     drug_ids = _any(drugs)
-    langs = _any({lang for d in drugs.values() for lang in available_languages(d.path.parent)})
     if not root:
         for drug_id in set(drugs) & OWN_PATHS:
             raise HandoutsError(
@@ -236,13 +239,24 @@ def create_app(
         response.make_conditional(request)  # 304 when the browser has it already
         return response
 
+    def kept(path: str, make: Callable[[], bytes | None]) -> bytes | None:
+        """A page or PDF of the web edition, made once while the translations stay as they
+        are. Not kept past KEPT_PAGES (an earlier version's page is made for any version
+        up to the current one, and made-up ones must not fill memory)."""
+        with fresh:
+            if not edition.fresh():
+                pages.clear()
+            data = pages.get(path)
+        if data is None:
+            data = make()
+            if data is not None and len(pages) < KEPT_PAGES:
+                pages[path] = data
+        return data
+
     def site_path(path: str) -> Response:
-        # Pages are kept once made: a few hundred at most (drugs x languages x versions).
-        # An address of no page is not kept, so that made-up versions cannot fill memory.
-        data = pages.get(path) or edition.render_path(path)
+        data = kept(path, lambda: edition.render_path(path))
         if data is None:
             return _error(ERROR_MESSAGES[404], 404)
-        pages[path] = data
         return public(data, "text/css" if path == STYLESHEET else "text/html")
 
     def site_index():
@@ -257,17 +271,17 @@ def create_app(
     def site_stylesheet():
         return site_path(STYLESHEET)
 
-    @app.get(f"{root}/<{drug_ids}:drug>/<{langs}:lang>/", endpoint="site_page")
-    @app.get(f"{root}/<{drug_ids}:drug>/<{langs}:lang>/{INDEX}", endpoint="site_page")
+    @app.get(f"{root}/<{drug_ids}:drug>/<lang>/", endpoint="site_page")
+    @app.get(f"{root}/<{drug_ids}:drug>/<lang>/{INDEX}", endpoint="site_page")
     def site_page(drug: str, lang: str):
         return site_path(f"{drug}/{lang}/{INDEX}")
 
-    @app.get(f"{root}/<{drug_ids}:drug>/<{langs}:lang>/<version>/", endpoint="site_version")
-    @app.get(f"{root}/<{drug_ids}:drug>/<{langs}:lang>/<version>/{INDEX}", endpoint="site_version")
+    @app.get(f"{root}/<{drug_ids}:drug>/<lang>/<version>/", endpoint="site_version")
+    @app.get(f"{root}/<{drug_ids}:drug>/<lang>/<version>/{INDEX}", endpoint="site_version")
     def site_version(drug: str, lang: str, version: str):
         return site_path(f"{drug}/{lang}/{version}/{INDEX}")
 
-    @app.get(f"{root}/<{drug_ids}:drug>/<{langs}:lang>/<name>.pdf", endpoint="site_pdf")
+    @app.get(f"{root}/<{drug_ids}:drug>/<lang>/<name>.pdf", endpoint="site_pdf")
     def site_pdf(drug: str, lang: str, name: str):
         """The documents a page offers, made when asked (and kept whole by the workers)."""
         content = drugs.get(drug)
@@ -277,19 +291,27 @@ def create_app(
         offered = {path: kind for kind, path in edition.downloads(content, lang)}
         if wanted not in offered:
             return _error(ERROR_MESSAGES[404], 404)
-        paper = clinic.clinic.paper if clinic else "letter"
-        stock = clinic.clinic.card_stock if clinic else "us-business"
+        paper = clinic.clinic.paper if clinic else DEFAULT_PAPER
+        stock = clinic.clinic.card_stock if clinic else DEFAULT_STOCK
         job = Job(content, lang, offered[wanted], paper, stock=stock, clinic=clinic)
-        try:
+
+        def render() -> bytes | None:
             pdf, _, _, failure = service.render(
                 render_together, [job], folders, True, affinity=f"{drug}/{lang}"
             )
+            if failure:
+                log.error("the web edition's %s could not be made: %s", wanted, failure)
+            return pdf if not failure else None
+
+        try:
+            # Kept here once made: anyone may ask for these, and a ward's printing must
+            # not wait behind them.
+            pdf = kept(wanted, render)
         except (Busy, Unavailable):
             response = _error("busy: try again in a moment", 503)
             response.headers["Retry-After"] = "2"
             return response
-        if failure:
-            log.error("the web edition's %s could not be made: %s", wanted, failure)
+        if pdf is None:
             return _error(ERROR_MESSAGES[500], 500)
         return public(pdf, "application/pdf")
 
@@ -369,6 +391,9 @@ def create_app(
     return app
 
 
+# The web edition's pages and PDFs kept in memory at most: every page of a large
+# formulary (drugs x languages x versions), not every address a client can make up.
+KEPT_PAGES = 2000
 # The first path segments the service itself answers.
 OWN_PATHS = {"api", "print", "static", "healthz", "readyz"}
 
@@ -411,10 +436,13 @@ def _catalog(drugs: dict[str, DrugContent], template_dirs: tuple[Path, ...]) -> 
                 try:
                     content = load_translation(drug.path.parent, drug.drug, lang).status
                     templates = load_template_translation(lang, template_dirs).status
+                    printed = [
+                        path
+                        for path in content.missing + content.stale
+                        if section_of(path) not in WEB_ONLY_SECTIONS
+                    ]
                     status = {
-                        "complete": not (
-                            content.missing or content.stale or templates.missing or templates.stale
-                        ),
+                        "complete": not (printed or templates.missing or templates.stale),
                         "reviewed": content.reviewed and templates.reviewed,
                     }
                 except CatalogError:  # a broken entry blocks the language, as a missing one

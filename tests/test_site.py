@@ -375,15 +375,19 @@ def test_served_pages_are_public_cacheable_and_keep_the_security_headers(token_f
     assert pdf.headers["Cache-Control"] == "public, max-age=300"
     assert decode_qr_codes(pdf.data, dpi=200) == [f"{BASE}blinatumomab/ar/1.1.0/"]
     for missing in (
-        "/blinatumomab/ar/2.0.0/",
-        "/blinatumomab/ar/01.1/",
+        "/blinatumomab/ar/2.0.0/",  # not printed yet
+        "/blinatumomab/ar/01.1/",  # not how a version is written
+        "/blinatumomab/xx/",
         "/blinatumomab/ar/manifest.pdf",
     ):
         response = web.get(missing, headers=host)
         assert response.status_code == 404, missing
         assert response.headers["Cache-Control"] == "no-store", missing
-    # Addresses of no medicine or language are the service's own: signed in only.
-    for other in ("/blinatumomab/xx/", "/nodrug/en/", "/api/nowhere"):
+    # A version printed before versions were recorded: the current page, with the notice.
+    unrecorded = web.get("/blinatumomab/ar/0.9/", headers=host)
+    assert unrecorded.status_code == 200 and b'class="notice printed-notice"' in unrecorded.data
+    # Addresses of no medicine are the service's own: signed in only.
+    for other in ("/nodrug/en/", "/api/nowhere"):
         assert web.get(other, headers=host).status_code == 401, other
         assert served().get(other).status_code == 404, other
 
@@ -445,12 +449,17 @@ def test_handouts_serve_answers_a_printed_code(tmp_path, site):
 
     out, _ = site
     code = decode_qr_codes((out / "blinatumomab/ko/card-id1.pdf").read_bytes(), dpi=200)[0]
-    with running_server(tmp_path, "--clinic", CLINIC) as (url, _, _):
+    with running_server(tmp_path, "--clinic", CLINIC) as (url, log, _):
         with urllib.request.urlopen(url + "/" + code[len(BASE) :], timeout=30) as response:
             assert response.status == 200
             assert response.headers["Cache-Control"] == "public, max-age=300"
             assert response.headers["Content-Type"] == "text/html; charset=utf-8"
             assert response.read() == (out / "blinatumomab/ko/1.1.0/index.html").read_bytes()
+        # The codes name a host this loopback service does not answer to: it says so.
+        assert (
+            "Warning: the clinic's qr_base_url names the host handouts.riverside.example, "
+            "which this service does not answer to"
+        ) in log.read_text()
 
 
 def test_pages_a_rebuild_would_not_write_stop_showing_old_content(tmp_path):
@@ -613,3 +622,115 @@ def test_a_full_disk_while_writing_pages_is_one_message_and_a_rerun_finishes(tmp
     assert (
         "This information changed after your paper was printed" in (logs / "page.html").read_text()
     )
+
+
+def test_a_partial_build_keeps_the_other_pages_in_the_index_and_language_lists(tmp_path):
+    out = tmp_path / "site"
+    for args in (
+        ("blinatumomab", "--lang", "en", "--lang", "es"),
+        ("blinatumomab", "--lang", "de"),
+        ("inotuzumab-ozogamicin", "--lang", "en"),
+    ):
+        result = run_cli("site", *args, "--out", out)
+        assert result.returncode == 0, result.stderr
+    index = read_page(out / "index.html")
+    listed = sorted(link["href"] for link in index.links if link.get("hreflang"))
+    assert listed == [
+        "blinatumomab/de/index.html",
+        "blinatumomab/en/index.html",
+        "blinatumomab/es/index.html",
+        "inotuzumab-ozogamicin/en/index.html",
+    ]
+    german = read_page(out / "blinatumomab/de/index.html")
+    assert sorted(link["hreflang"] for link in german.links if link.get("hreflang")) == [
+        "de",
+        "en",
+        "es",
+    ]
+
+
+def test_a_broken_drug_is_reported_once_and_the_others_are_published(tmp_path):
+    content = tmp_path / "content"
+    shutil.copytree(FIXTURES / "valid" / "testdrug", content / "testdrug")
+    shutil.copytree(FIXTURES / "valid" / "testdrug", content / "brokendrug")
+    yaml = content / "brokendrug" / "drug.yaml"
+    yaml.write_text(yaml.read_text().replace("summary: Testdrug", "summary: 5 #", 1))
+    (content / "testdrug" / "assets").mkdir()
+    (content / "testdrug" / "assets" / "index.html").write_text("not ours")
+    out = tmp_path / "site"
+    (out / "testdrug" / "assets").mkdir(parents=True)
+    (out / "testdrug" / "assets" / "index.html").write_text("not ours")
+    result = run_cli("build", "--all", "--site", "--content", content, "--out", out)
+    assert result.returncode == 1
+    assert result.stderr.count("brokendrug/drug.yaml") == 1, result.stderr
+    assert result.stderr.splitlines()[-1] == "Error: 1 drug with broken content; see above"
+    assert "web edition: 4 pages: 4 written" in result.stdout
+    assert (out / "testdrug/en/0.1.0/index.html").is_file()
+    assert (out / "testdrug/assets/index.html").read_text() == "not ours"  # not a language
+
+
+def test_serve_follows_a_translation_that_changes_while_it_runs(tmp_path):
+    """A critical string's translation marked for review while the service runs: the
+    page a patient's code opens stops showing it at once, as printing does."""
+    import os
+
+    import polib
+
+    from handouts.batch import InlineExecutor
+    from handouts.web import create_app
+
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR / "blinatumomab", content / "blinatumomab")
+    web = create_app(content, InlineExecutor()).test_client()
+    before = web.get("/blinatumomab/es/1.1.0/")
+    assert before.status_code == 200 and b"printed-notice" in before.data
+    catalogue = content / "blinatumomab/locale/es.po"
+    po = polib.pofile(str(catalogue), wrapwidth=0)
+    po.find("boxed_warnings[0].title", by="msgctxt").flags.append("fuzzy")
+    po.save(str(catalogue))
+    stat = catalogue.stat()
+    os.utime(catalogue, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    after = web.get("/blinatumomab/es/1.1.0/")
+    assert after.status_code == 200
+    assert clean(spanish(UNAVAILABLE) % NAME) in clean(after.data.decode())
+    assert web.get("/blinatumomab/es/card.pdf").status_code == 404  # not published
+
+
+def test_a_change_note_not_yet_translated_never_stops_printing(tmp_path):
+    """changes: is shown only on the web: its missing translation is published in English,
+    marked, and the handout in that language still prints, without an EN notice."""
+    import polib
+
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR / "blinatumomab", content / "blinatumomab")
+    catalogue = content / "blinatumomab/locale/de.po"
+    po = polib.pofile(str(catalogue), wrapwidth=0)
+    po.find("changes[1].items[0]", by="msgctxt").msgstr = ""
+    po.save(str(catalogue))
+    out = tmp_path / "site"
+    result = run_cli("site", "--content", content, "--lang", "de", "--out", out)
+    assert result.returncode == 0, result.stderr
+    handout = clean(pdf_text((out / "blinatumomab/de/handout.pdf").read_bytes()))
+    assert "EN" not in handout.split()
+    html = (out / "blinatumomab/de/1.0.0/index.html").read_text("utf-8")
+    english = load_all(content)[0].drug.changes[1].items[0]
+    assert f'<li  lang="en" dir="ltr" class="fallback">{" ".join(english.split())}</li>' in html
+    assert 'class="notice fallback-notice"' in html
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "https://www.riverside.example/med?src=qr",
+        "https://x.example/a%20b",
+        "https://x.example/#top",
+    ],
+)
+def test_a_site_address_with_a_query_or_escapes_is_refused(tmp_path, address):
+    (tmp_path / "logo.svg").write_bytes((CLINIC.parent / "logo.svg").read_bytes())
+    clinic = tmp_path / "clinic.yaml"
+    clinic.write_text(CLINIC.read_text().replace(f"qr_base_url: {BASE}", f"qr_base_url: {address}"))
+    result = run_cli("site", "--lang", "en", "--clinic", clinic, "--out", tmp_path / "out")
+    assert result.returncode == 1
+    assert f"{clinic}:7:14: qr_base_url: must be a plain https:// address" in result.stderr
+    assert not (tmp_path / "out").exists()
