@@ -99,6 +99,36 @@ def read_page(path: Path) -> Page:
     return Page(path.read_text(encoding="utf-8"))
 
 
+def copied_blinatumomab(tmp_path: Path) -> Path:
+    """A content folder of its own holding a copy of the blinatumomab sample."""
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR / "blinatumomab", content / "blinatumomab")
+    return content
+
+
+def edit_entry(content: Path, lang: str, context: str, msgstr: str | None = None) -> None:
+    """One entry of a copied catalogue: its translation replaced (msgstr), or marked for
+    review (fuzzy) when none is given."""
+    import polib
+
+    catalogue = content / "blinatumomab" / "locale" / f"{lang}.po"
+    po = polib.pofile(str(catalogue), wrapwidth=0)
+    entry = po.find(context, by="msgctxt")
+    if msgstr is None:
+        entry.flags.append("fuzzy")
+    else:
+        entry.msgstr = msgstr
+    po.save(str(catalogue))
+
+
+def clinic_publishing_at(tmp_path: Path, base: str) -> Path:
+    """The test clinic's settings with another qr_base_url (the logo beside them)."""
+    (tmp_path / "logo.svg").write_bytes((CLINIC.parent / "logo.svg").read_bytes())
+    clinic = tmp_path / "clinic.yaml"
+    clinic.write_text(CLINIC.read_text().replace(f"qr_base_url: {BASE}", f"qr_base_url: {base}"))
+    return clinic
+
+
 def page_of(site_dir: Path, url: str) -> Path:
     """The file a static web server answers an address of the site with."""
     assert url.startswith(BASE), url
@@ -196,8 +226,7 @@ def test_a_rebuild_with_nothing_changed_rewrites_nothing(site):
 def test_a_new_version_updates_the_pages_behind_every_printed_code(tmp_path):
     """A label update: content 1.2.0 with what changed. The page a 1.1.0 paper opens now
     says so, a 1.2.0 page appears, and new papers carry its address."""
-    content = tmp_path / "content"
-    shutil.copytree(CONTENT_DIR / "blinatumomab", content / "blinatumomab")
+    content = copied_blinatumomab(tmp_path)
     out = tmp_path / "site"
     first = run_cli("site", "--content", content, "--lang", "en", "--clinic", CLINIC, "--out", out)
     assert first.returncode == 0, first.stderr
@@ -223,8 +252,7 @@ def test_a_new_version_updates_the_pages_behind_every_printed_code(tmp_path):
 
 
 def test_a_version_raised_without_saying_what_changed_is_refused(tmp_path):
-    content = tmp_path / "content"
-    shutil.copytree(CONTENT_DIR / "blinatumomab", content / "blinatumomab")
+    content = copied_blinatumomab(tmp_path)
     yaml = content / "blinatumomab" / "drug.yaml"
     yaml.write_text(yaml.read_text().replace('content_version: "1.1.0"', 'content_version: "1.2"'))
     result = run_cli("check", "--content", content)
@@ -242,8 +270,7 @@ def test_a_version_raised_without_saying_what_changed_is_refused(tmp_path):
 
 
 def test_versions_out_of_order_are_refused(tmp_path):
-    content = tmp_path / "content"
-    shutil.copytree(CONTENT_DIR / "blinatumomab", content / "blinatumomab")
+    content = copied_blinatumomab(tmp_path)
     yaml = content / "blinatumomab" / "drug.yaml"
     yaml.write_text(yaml.read_text().replace('- version: "1.0.0"', '- version: "1.1.0"', 1))
     result = run_cli("check", "--content", content)
@@ -257,8 +284,7 @@ def test_versions_out_of_order_are_refused(tmp_path):
 def test_a_blocked_translation_is_not_published_and_its_page_says_so(tmp_path):
     """A critical string gone stale: Spanish is neither printed nor published; its page
     (and the pages its papers' codes open) point to English, and the index leaves it out."""
-    content = tmp_path / "content"
-    shutil.copytree(CONTENT_DIR / "blinatumomab", content / "blinatumomab")
+    content = copied_blinatumomab(tmp_path)
     yaml = content / "blinatumomab" / "drug.yaml"
     yaml.write_text(
         yaml.read_text().replace("Fever or chills (a fever", "Fever, or chills (a fever")
@@ -400,15 +426,7 @@ def token_file(tmp_path_factory):
 
 
 def test_a_site_under_a_path_is_served_under_that_path(tmp_path):
-    clinic = tmp_path / "clinic.yaml"
-    clinic.write_text(
-        CLINIC.read_text().replace(
-            "qr_base_url: https://handouts.riverside.example/",
-            "qr_base_url: https://www.riverside.example/patients/medicines",
-        )
-    )
-    (tmp_path / "logo.svg").write_bytes((CLINIC.parent / "logo.svg").read_bytes())
-    web = served(clinic)
+    web = served(clinic_publishing_at(tmp_path, "https://www.riverside.example/patients/medicines"))
     for path in ("/patients/medicines/", "/patients/medicines/index.html"):
         assert web.get(path).status_code == 200, path
     page = web.get("/patients/medicines/inotuzumab-ozogamicin/vi/1.1.0/")
@@ -465,8 +483,7 @@ def test_handouts_serve_answers_a_printed_code(tmp_path, site):
 def test_pages_a_rebuild_would_not_write_stop_showing_old_content(tmp_path):
     """A language removed from the content, and a version printed before versions were
     recorded: their pages from an earlier build are rewritten, never left as they were."""
-    content = tmp_path / "content"
-    shutil.copytree(CONTENT_DIR / "blinatumomab", content / "blinatumomab")
+    content = copied_blinatumomab(tmp_path)
     out = tmp_path / "site"
     first = run_cli("site", "--content", content, "--lang", "en", "--lang", "fr", "--out", out)
     assert first.returncode == 0, first.stderr
@@ -500,14 +517,8 @@ def french(message: str) -> str:
 def test_english_fallback_is_published_marked(tmp_path):
     """--allow-fallback: a non-critical string not translated yet is published in English,
     in an element of its own language and direction, after the page's notice."""
-    import polib
-
-    content = tmp_path / "content"
-    shutil.copytree(CONTENT_DIR / "blinatumomab", content / "blinatumomab")
-    catalogue = content / "blinatumomab/locale/ar.po"
-    po = polib.pofile(str(catalogue), wrapwidth=0)
-    po.find("how_it_works.summary", by="msgctxt").msgstr = ""
-    po.save(str(catalogue))
+    content = copied_blinatumomab(tmp_path)
+    edit_entry(content, "ar", "how_it_works.summary", "")
     out = tmp_path / "site"
     args = ("site", "--content", content, "--lang", "ar", "--out", out)
     refused = run_cli(*args)
@@ -526,10 +537,8 @@ def test_a_long_site_address_fits_the_card_and_reads_left_to_right(tmp_path):
     lines in an Arabic card too."""
     from .pdftext import visual_lines
 
-    (tmp_path / "logo.svg").write_bytes((CLINIC.parent / "logo.svg").read_bytes())
     base = "https://patient-education.riverside-university-hospital.example/patients/medicines"
-    clinic = tmp_path / "clinic.yaml"
-    clinic.write_text(CLINIC.read_text().replace(f"qr_base_url: {BASE}", f"qr_base_url: {base}"))
+    clinic = clinic_publishing_at(tmp_path, base)
     out = tmp_path / "out"
     args = ("build", "inotuzumab-ozogamicin", "--lang", "ar", "--lang", "zh-Hans")
     result = run_cli(*args, "--kind", "card", "--clinic", clinic, "--out", out)
@@ -544,10 +553,8 @@ def test_a_long_site_address_fits_the_card_and_reads_left_to_right(tmp_path):
 
 
 def test_a_site_address_too_long_for_any_code_names_the_setting(tmp_path):
-    (tmp_path / "logo.svg").write_bytes((CLINIC.parent / "logo.svg").read_bytes())
     base = "https://www.riverside.example/" + "patient-education/" * 8 + "medicines"
-    clinic = tmp_path / "clinic.yaml"
-    clinic.write_text(CLINIC.read_text().replace(f"qr_base_url: {BASE}", f"qr_base_url: {base}"))
+    clinic = clinic_publishing_at(tmp_path, base)
     result = run_cli(
         "build",
         "blinatumomab",
@@ -674,20 +681,15 @@ def test_serve_follows_a_translation_that_changes_while_it_runs(tmp_path):
     page a patient's code opens stops showing it at once, as printing does."""
     import os
 
-    import polib
-
     from handouts.batch import InlineExecutor
     from handouts.web import create_app
 
-    content = tmp_path / "content"
-    shutil.copytree(CONTENT_DIR / "blinatumomab", content / "blinatumomab")
+    content = copied_blinatumomab(tmp_path)
     web = create_app(content, InlineExecutor()).test_client()
     before = web.get("/blinatumomab/es/1.1.0/")
     assert before.status_code == 200 and b"printed-notice" in before.data
+    edit_entry(content, "es", "boxed_warnings[0].title")
     catalogue = content / "blinatumomab/locale/es.po"
-    po = polib.pofile(str(catalogue), wrapwidth=0)
-    po.find("boxed_warnings[0].title", by="msgctxt").flags.append("fuzzy")
-    po.save(str(catalogue))
     stat = catalogue.stat()
     os.utime(catalogue, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
     after = web.get("/blinatumomab/es/1.1.0/")
@@ -699,14 +701,8 @@ def test_serve_follows_a_translation_that_changes_while_it_runs(tmp_path):
 def test_a_change_note_not_yet_translated_never_stops_printing(tmp_path):
     """changes: is shown only on the web: its missing translation is published in English,
     marked, and the handout in that language still prints, without an EN notice."""
-    import polib
-
-    content = tmp_path / "content"
-    shutil.copytree(CONTENT_DIR / "blinatumomab", content / "blinatumomab")
-    catalogue = content / "blinatumomab/locale/de.po"
-    po = polib.pofile(str(catalogue), wrapwidth=0)
-    po.find("changes[1].items[0]", by="msgctxt").msgstr = ""
-    po.save(str(catalogue))
+    content = copied_blinatumomab(tmp_path)
+    edit_entry(content, "de", "changes[1].items[0]", "")
     out = tmp_path / "site"
     result = run_cli("site", "--content", content, "--lang", "de", "--out", out)
     assert result.returncode == 0, result.stderr
@@ -727,9 +723,7 @@ def test_a_change_note_not_yet_translated_never_stops_printing(tmp_path):
     ],
 )
 def test_a_site_address_with_a_query_or_escapes_is_refused(tmp_path, address):
-    (tmp_path / "logo.svg").write_bytes((CLINIC.parent / "logo.svg").read_bytes())
-    clinic = tmp_path / "clinic.yaml"
-    clinic.write_text(CLINIC.read_text().replace(f"qr_base_url: {BASE}", f"qr_base_url: {address}"))
+    clinic = clinic_publishing_at(tmp_path, address)
     result = run_cli("site", "--lang", "en", "--clinic", clinic, "--out", tmp_path / "out")
     assert result.returncode == 1
     assert f"{clinic}:7:14: qr_base_url: must be a plain https:// address" in result.stderr
