@@ -344,12 +344,14 @@ def site(
     With qr_base_url in the clinic settings, the printed QR codes open these pages: host
     OUT at that address. Pages whose bytes did not change are not written again.
     """
+    from .site import SITE_KINDS
+
     ctx.invoke(
         build,
         drugs=drugs,
         all_drugs=not drugs,
         langs=langs,
-        kinds=("handout", "card"),
+        kinds=SITE_KINDS,
         allow_fallback=allow_fallback,
         out_dir=out_dir,
         workers=workers,

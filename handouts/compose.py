@@ -289,8 +289,10 @@ def _context(job: Job, localized: Localized) -> tuple[dict, QRCode]:
     url = url_of_content(job, drug)
     if job.clinic:
         url = job.clinic.qr_url(job.drug.id, job.lang, drug.content_version, url)
+    # The code opens the clinic's web edition (handouts site), not the maker's page.
+    site = bool(job.clinic and job.clinic.clinic.qr_base_url)
     fix = "use a shorter address"
-    if job.clinic and job.clinic.clinic.qr_base_url:
+    if site and job.clinic:
         fix = (
             f"shorten qr_base_url in {display_path(job.clinic.path)} (the web edition's "
             "address is it followed by /<drug>/<lang>/<version>/)"
@@ -308,8 +310,7 @@ def _context(job: Job, localized: Localized) -> tuple[dict, QRCode]:
         **names_context(drug, loc),
         "last_reviewed": long_date(drug.last_reviewed, loc),
         "qr": qr,
-        # The code opens the clinic's web edition (handouts site), not the maker's page.
-        "qr_site": bool(job.clinic and job.clinic.clinic.qr_base_url),
+        "qr_site": site,
         # The printed address's field: the content's, in the language it has (overflow.py
         # names the clinic's qr_base_url instead when the code opens the web edition).
         "url_field": f"full_info_url.{url_language(job, drug)}",

@@ -20,7 +20,7 @@ from .catalogs import available_languages
 from .clinic import ClinicSettings
 from .compose import FieldMarker, Job, display_name, long_date, names_context, url_of_content
 from .content import DrugContent, version_key
-from .documents import DEFAULT_PAPER, DEFAULT_STOCK
+from .documents import DEFAULT_PAPER, DEFAULT_STOCK, KINDS
 from .errors import CatalogError
 from .languages import SOURCE_LANGUAGE, direction, locale, native_name, tags, use_content
 from .localize import Localized, TranslationError, localize
@@ -32,7 +32,7 @@ from .template_strings import load_template_translation
 
 STYLESHEET = "site.css"
 INDEX = "index.html"
-SITE_KINDS = ("handout", "card")  # the documents a page offers to print
+SITE_KINDS = KINDS  # the documents a page offers to print: those build makes by default
 _VERSION = re.compile(VERSION)
 
 
@@ -313,17 +313,30 @@ def site_prefix(clinic: ClinicSettings | None) -> str:
     return urlsplit(url).path.rstrip("/") if url else ""
 
 
+def document_job(
+    drug: DrugContent,
+    lang: str,
+    kind: str,
+    clinic: ClinicSettings | None,
+    paper: str | None = None,
+    stock: str | None = None,
+) -> Job:
+    """A document a page offers: on the paper and stock given, else the clinic's, else the
+    defaults."""
+    paper = paper or (clinic.clinic.paper if clinic else DEFAULT_PAPER)
+    stock = stock or (clinic.clinic.card_stock if clinic else DEFAULT_STOCK)
+    return Job(drug, lang, kind, paper, stock=stock, clinic=clinic)
+
+
 def documents_of(
     clinic: ClinicSettings | None, paper: str | None = None, stock: str | None = None
 ) -> Downloads:
-    """The documents a page links to, where `handouts build` puts them: the handout on the
-    paper and the card on the stock given, else the clinic's, else the defaults."""
-    paper = paper or (clinic.clinic.paper if clinic else DEFAULT_PAPER)
-    stock = stock or (clinic.clinic.card_stock if clinic else DEFAULT_STOCK)
+    """The documents a page links to, where `handouts build` puts them (document_job)."""
 
     def documents(drug: DrugContent, lang: str) -> list[tuple[str, str]]:
         return [
-            (kind, document_path(Job(drug, lang, kind, paper, stock=stock))) for kind in SITE_KINDS
+            (kind, document_path(document_job(drug, lang, kind, clinic, paper, stock)))
+            for kind in SITE_KINDS
         ]
 
     return documents

@@ -25,12 +25,12 @@ from .clinic import ClinicSettings
 from .clinic_templates import template_folders
 from .compose import PERSONAL_FIELDS, Job, Personal
 from .content import DrugContent, load_all
-from .documents import DEFAULT_PAPER, DEFAULT_STOCK, KINDS
+from .documents import KINDS
 from .errors import CatalogError, HandoutsError
 from .languages import direction, native_name
 from .locations import TEMPLATES_DIR
 from .render_service import Busy, ClientGone, RenderService, Unavailable
-from .site import INDEX, STYLESHEET, Site, site_prefix
+from .site import INDEX, STYLESHEET, Site, document_job, site_prefix
 from .stocks import STOCKS
 from .template_strings import load_template_translation
 from .web_input import (
@@ -222,13 +222,13 @@ def create_app(
     # /api/... is a 404, not a redirect to a page that is not there). Drug ids are
     # lower-case letters, digits and hyphens (content.py), safe in a route's pattern.
     drug_ids = _any(drugs)
-    if not root:
-        for drug_id in set(drugs) & OWN_PATHS:
-            raise HandoutsError(
-                f"the drug id {drug_id!r} is also the address of the service's own /{drug_id}; "
-                "give the clinic settings a qr_base_url with a path of its own "
-                "(https://host/medicines) so that the web edition is served under it"
-            )
+    clashes = sorted(set(drugs) & OWN_PATHS) if not root else []
+    if clashes:
+        raise HandoutsError(
+            f"the drug id {clashes[0]!r} is also the address of the service's own "
+            f"/{clashes[0]}; give the clinic settings a qr_base_url with a path of its own "
+            "(https://host/medicines) so that the web edition is served under it"
+        )
 
     app.config["SITE_ROOT"] = root  # for the start-up line (serve)
 
@@ -291,9 +291,7 @@ def create_app(
         offered = {path: kind for kind, path in edition.downloads(content, lang)}
         if wanted not in offered:
             return _error(ERROR_MESSAGES[404], 404)
-        paper = clinic.clinic.paper if clinic else DEFAULT_PAPER
-        stock = clinic.clinic.card_stock if clinic else DEFAULT_STOCK
-        job = Job(content, lang, offered[wanted], paper, stock=stock, clinic=clinic)
+        job = document_job(content, lang, offered[wanted], clinic)
 
         def render() -> bytes | None:
             pdf, _, _, failure = service.render(

@@ -158,6 +158,26 @@ def decode_qr_codes(pdf: bytes, dpi: int = 300) -> list[str]:
     return found
 
 
+def in_mount_namespace(script: str, **env: str) -> None:
+    """Run a shell script as root of its own user and mount namespace (where it can mount
+    a small or read-only tmpfs), with env and $PYTHON set; the test is skipped where
+    unprivileged namespaces are not allowed. The script leaves its findings in files."""
+    import shutil
+
+    if shutil.which("unshare") is None:
+        pytest.skip("needs unshare (util-linux) to mount a small tmpfs")
+    ran = subprocess.run(
+        ["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", script],
+        cwd=REPOSITORY,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHON": sys.executable, **env},
+    )
+    if ran.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs in a user namespace here: {ran.stderr.strip()}")
+
+
 def edit_field(content_dir: Path, drug_id: str, field: tuple, new: str) -> str:
     """Change one scalar of a drug.yaml in place, found by the position the loader
     recorded for it; returns the old text. The field must be a one-line plain scalar."""

@@ -7,7 +7,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -23,7 +22,7 @@ from handouts.documents import KINDS
 from handouts.outfolder import JOURNAL, LOCK, open_output
 from handouts.output import write_temp
 
-from .conftest import REPOSITORY, run_cli
+from .conftest import REPOSITORY, in_mount_namespace, run_cli
 
 LANGS = ("en", "es", "fr", "de")
 BUILD = ["build", "blinatumomab", *(f"--lang={lang}" for lang in LANGS), "--jobs", "2"]
@@ -85,29 +84,17 @@ json.dump({
 
 
 def test_a_full_disk_stops_the_build_with_one_message_and_a_rerun_builds_the_rest(tmp_path):
-    if shutil.which("unshare") is None:
-        pytest.skip("needs unshare (util-linux) to mount a small tmpfs")
     full, readonly, logs = tmp_path / "full", tmp_path / "readonly", tmp_path / "logs"
     for folder in (full, readonly, logs):
         folder.mkdir()
-    ran = subprocess.run(
-        ["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", NAMESPACE_SCRIPT],
-        cwd=REPOSITORY,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={
-            **os.environ,
-            "FULL": str(full),
-            "READONLY": str(readonly),
-            "LOGS": str(logs),
-            "PYTHON": sys.executable,
-            "STATE": STATE,
-            "BUILD": " ".join(BUILD),
-        },
+    in_mount_namespace(
+        NAMESPACE_SCRIPT,
+        FULL=str(full),
+        READONLY=str(readonly),
+        LOGS=str(logs),
+        STATE=STATE,
+        BUILD=" ".join(BUILD),
     )
-    if ran.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs in a user namespace here: {ran.stderr.strip()}")
 
     def step(name):
         return (

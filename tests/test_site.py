@@ -592,27 +592,12 @@ cat "$DISK/site/blinatumomab/en/1.0.0/index.html" > "$LOGS/page.html"
 def test_a_full_disk_while_writing_pages_is_one_message_and_a_rerun_finishes(tmp_path):
     """The documents fit, the pages do not: one message, no half page, and the same
     command finishes the web edition once there is room."""
-    import os
-    import subprocess
-    import sys
+    from .conftest import in_mount_namespace
 
-    from .conftest import REPOSITORY
-
-    if shutil.which("unshare") is None:
-        pytest.skip("needs unshare (util-linux) to mount a small tmpfs")
     disk, logs = tmp_path / "disk", tmp_path / "logs"
     disk.mkdir()
     logs.mkdir()
-    ran = subprocess.run(
-        ["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", SITE_ON_A_SMALL_DISK],
-        cwd=REPOSITORY,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "DISK": str(disk), "LOGS": str(logs), "PYTHON": sys.executable},
-    )
-    if ran.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs in a user namespace here: {ran.stderr.strip()}")
+    in_mount_namespace(SITE_ON_A_SMALL_DISK, DISK=str(disk), LOGS=str(logs))
     assert (logs / "full.rc").read_text().strip() == "1"
     assert "2 documents: 2 built" in (logs / "full.out").read_text()
     error = (logs / "full.err").read_text().splitlines()
