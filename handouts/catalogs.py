@@ -47,6 +47,7 @@ _NOT_TRANSLATED = {
     "frequency",
     "terms",
     "intended_repeats",
+    "codes",
     "version",  # changes[i].version and .date
     "date",
 }

@@ -84,9 +84,20 @@ def cli(debug):
     """Print patient drug handouts and wallet warning cards as PDF."""
 
 
+code_option = click.option(
+    "--code",
+    "codes",
+    multiple=True,
+    metavar="SYSTEM:CODE",
+    help="The drug an EHR's code names: rxnorm:RXCUI or ndc:NDC (any label form, "
+    "55513-160-01 or 55513-0160-01), or atc:CODE; repeat for several.",
+)
+
+
 @cli.command()
 @drugs_argument
 @click.option("--all", "all_drugs", is_flag=True, help="Every drug in the content folder.")
+@code_option
 @langs_option
 @click.option(
     "--kind",
@@ -139,6 +150,7 @@ def cli(debug):
 def build(
     drugs,
     all_drugs,
+    codes,
     langs,
     kinds,
     paper,
@@ -163,7 +175,7 @@ def build(
     from .clinic_templates import check_templates, template_folders
     from .uptodate import DocumentKey, DrugRef
 
-    selected = _select_drugs(drugs, all_drugs, content_dir)
+    selected = _select_drugs(drugs + _drugs_by_code(codes, content_dir), all_drugs, content_dir)
     _unregistered(content_dir)
     langs = _check_langs(langs)
     if not force and not (clinic_path or os.environ.get(CLINIC_VARIABLE)):
@@ -701,7 +713,7 @@ def _sigterm_exits():
 @cli.command(name="list")
 @content_option
 def list_drugs(content_dir):
-    """List the drugs and their languages."""
+    """List the drugs: id, brands, codes (RxNorm, NDC, ATC) and languages."""
     from .content import load_all
     from .locations import unregistered_catalogs
 
@@ -850,9 +862,11 @@ def _describe(drug) -> str:
     langs = ", ".join(
         f"{lang} ({native_name(lang)})" for lang in available_languages(drug.path.parent)
     )
+    from .codes import described
+
     untranslated = untranslated_languages(drug.path.parent)
     waiting = f"\tnot translated yet: {', '.join(untranslated)}" if untranslated else ""
-    return f"{drug.id}\t{brands}\t{langs}{waiting}"
+    return f"{drug.id}\t{brands}\t{described(drug)}\t{langs}{waiting}"
 
 
 def _skipped_note(drug_id: str, drug_dir: Path) -> None:
@@ -866,6 +880,31 @@ def _skipped_note(drug_id: str, drug_dir: Path) -> None:
         )
 
 
+def _drugs_by_code(codes: tuple[str, ...], content_dir: Path) -> tuple[str, ...]:
+    """The ids of the drugs the codes name (each code must name at least one)."""
+    if not codes:
+        return ()
+    from .codes import CodeError, drugs_with, parse_spec
+    from .content import load_all
+
+    loaded = load_all(content_dir)
+    found: list[str] = []
+    for spec in codes:
+        try:
+            system, code = parse_spec(spec)
+        except CodeError as error:
+            raise click.BadParameter(f"{spec!r} {error}", param_hint="--code") from None
+        named = drugs_with(loaded, system, code)
+        if not named:
+            raise click.BadParameter(
+                f"no drug in {display_path(content_dir)} has the {system} code {code}; "
+                "`handouts list` shows each drug's codes (add it under codes: in its drug.yaml)",
+                param_hint="--code",
+            )
+        found += [drug.id for drug in named]
+    return tuple(dict.fromkeys(found))
+
+
 def _select_drugs(drugs, all_drugs, content_dir) -> list[str] | None:
     known = list(discover(content_dir))
     unknown = [d for d in drugs if d not in known]
@@ -876,7 +915,7 @@ def _select_drugs(drugs, all_drugs, content_dir) -> list[str] | None:
             param_hint="DRUG",
         )
     if drugs:
-        return list(drugs)
+        return list(dict.fromkeys(drugs))
     if all_drugs:
         return None
     raise click.UsageError("name at least one drug, or use --all; valid drugs: " + ", ".join(known))

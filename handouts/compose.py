@@ -7,7 +7,7 @@ place on the page is computed from its stock.
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from babel.dates import format_date
@@ -16,7 +16,7 @@ from markupsafe import Markup, escape
 from .bidi import isolated_as
 from .clinic import ClinicSettings
 from .content import DrugContent
-from .documents import CARD_QR_MM, HANDOUT_QR_MM, PAPERS, Paper
+from .documents import CARD_QR_MM, HANDOUT_QR_MM, PACKET_CARD, PACKET_LIST, PAPERS, Paper
 from .errors import HandoutsError
 from .languages import SOURCE_LANGUAGE, direction, locale, use_content
 from .localize import Localized, localize
@@ -176,16 +176,26 @@ def compose(job: Job, template_dirs: tuple[Path, ...] = ()) -> Composed:
     use_job(job)
     if job.kind == "card-sheet":
         return _compose_sheet(job, template_dirs)
+    if job.kind in (PACKET_LIST, PACKET_CARD):
+        return _compose_packet(job, template_dirs)
     localized = localize(job.drug, job.lang, job.allow_fallback, template_dirs)
     context, qr = _context(job, localized)
     if job.kind == "handout":
-        paper = PAPERS[job.paper]
-        counter = _page_counter(localized)
-        css = (
-            f"@page handout, handout-large {{ size: {paper.css_size}; "
-            f"@bottom-right {{ content: {counter} }} }}"
-        )
-        return Composed(job, "handout.html", localized, context, Geometry(css), qr, paper=paper)
+        return _on_paper(job, "handout.html", localized, context, qr)
+    return _on_card(job, "card.html", localized, context, qr)
+
+
+def _on_paper(job: Job, template: str, localized: Localized, context: dict, qr) -> Composed:
+    paper = PAPERS[job.paper]
+    counter = _page_counter(localized)
+    css = (
+        f"@page handout, handout-large {{ size: {paper.css_size}; "
+        f"@bottom-right {{ content: {counter} }} }}"
+    )
+    return Composed(job, template, localized, context, Geometry(css), qr, paper=paper)
+
+
+def _on_card(job: Job, template: str, localized: Localized, context: dict, qr) -> Composed:
     stock = _stock(job)
     card = stock.card
     context["slot"] = Rect(0, 0, card.width_mm, card.height_mm)
@@ -196,8 +206,40 @@ def compose(job: Job, template_dirs: tuple[Path, ...] = ()) -> Composed:
         f".card .side {{ padding: {card.safe_mm}mm }}"
     )
     return Composed(
-        job, "card.html", localized, context, Geometry(css, card.safe_mm, stock.bleed_mm), qr
+        job, template, localized, context, Geometry(css, card.safe_mm, stock.bleed_mm), qr
     )
+
+
+def _compose_packet(job: Job, template_dirs) -> Composed:
+    """A discharge packet's list page or its combined wallet card. Each medicine (a slot)
+    is composed as its own handout or card would be, in the packet's language; the page
+    around them takes the patient's details and the care team once."""
+    card = job.kind == PACKET_CARD
+    slots = tuple(
+        compose(
+            replace(
+                job,
+                drug=drug,
+                lang=lang,
+                kind="card" if card else "handout",
+                slots=(),
+                personal=None,
+                reserve=(),
+            ),
+            template_dirs,
+        )
+        for drug, lang in job.slots
+    )
+    localized = slots[0].localized
+    context, qr = _context(replace(job, drug=slots[0].job.drug), localized)
+    context["medicines"] = [slot.context for slot in slots]
+    context["draft"] = any(slot.localized.draft for slot in slots)
+    if card:
+        context["side_templates"] = ("packet_card_front.html", "packet_card_back.html")
+        return replace(_on_card(job, "card.html", localized, context, qr), slots=slots)
+    # One wallet card names every medicine, unless they do not fit it (pipeline.py).
+    context["one_card"] = job.count <= 1
+    return replace(_on_paper(job, "packet.html", localized, context, qr), slots=slots)
 
 
 def _compose_sheet(job: Job, template_dirs) -> Composed:

@@ -4,6 +4,10 @@ from dataclasses import dataclass
 
 KINDS = ("handout", "card")  # built by default
 ALL_KINDS = ("handout", "card", "card-sheet")
+# A discharge packet's own documents (packet.py): its first page, the list of the
+# patient's medicines, and the wallet card that names them all.
+PACKET_LIST = "packet"
+PACKET_CARD = "packet-card"
 # Without a clinic's settings or an option: the paper and the card stock (stocks.py).
 DEFAULT_PAPER = "letter"
 DEFAULT_STOCK = "us-business"

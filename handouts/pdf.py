@@ -166,7 +166,7 @@ def _options(composed: Composed) -> dict:
     cards are tagged too."""
     if composed.job.pdfa:
         return {"pdf_variant": "pdf/a-3u", "pdf_tags": True}
-    if composed.job.kind == "handout":
+    if composed.paper is not None:  # a handout, or a packet's list page
         return {"pdf_variant": "pdf/ua-1"}
     return {"pdf_tags": True}
 

@@ -21,12 +21,14 @@ from .compose import (
     printed_personal,
     use_job,
 )
+from .documents import PACKET_CARD
 from .errors import RenderError
 from .fetcher import LockedFetcher
 from .fingerprint import input_hash, shared_inputs
 from .fonts import fallback_families
 from .languages import SOURCE_LANGUAGE
 from .overflow import FieldTooLong, personal_too_long, too_long_on_page
+from .packet import one_card_each
 from .pdf import Renderer
 from .render_html import Environments, render_html
 from .stamp import Place, find_places, measure, overlay_html, prepare, shifts, stamp
@@ -52,6 +54,11 @@ KEPT_DOCUMENTS = 16
 # Documents printed without patient details, whole: the same inputs make the same bytes.
 KEPT_PLAIN = 32
 log = logging.getLogger("handouts.stamp")
+
+
+class PacketCardTooFull(Exception):
+    """A packet's combined wallet card cannot hold every medicine, even at the smallest
+    card text: the packet gets a card for each instead."""
 
 
 @dataclass(frozen=True)
@@ -86,11 +93,31 @@ class Pipeline:
         self._kept = _Recent(KEPT_LAYOUTS)  # Kept, or None: not placeable
         self._kept_documents = _Recent(KEPT_DOCUMENTS)
         self._plain = _Recent(KEPT_PLAIN)
+        # Packets' combined cards found too full without any details (input hashes).
+        self._full_cards: set[str] = set()
 
     def render(self, job: Job) -> Rendered:
         return self.render_together([job])
 
     def render_together(self, jobs: list[Job], keep_plain: bool = False) -> Rendered:
+        """render_together_as_given; a discharge packet whose combined wallet card cannot
+        hold every medicine is made with a card for each (packet.py)."""
+        split = one_card_each(jobs)
+        if split != jobs and any(self._too_full(job) for job in jobs):
+            return self.render_together_as_given(split, keep_plain)
+        try:
+            return self.render_together_as_given(jobs, keep_plain)
+        except PacketCardTooFull:
+            return self.render_together_as_given(split, keep_plain)
+
+    def _too_full(self, job: Job) -> bool:
+        return job.kind == PACKET_CARD and self._input_hash(job) in self._full_cards
+
+    def _input_hash(self, job: Job) -> str:
+        shared = shared_inputs(self.environments.template_dirs)
+        return input_hash(job, self.environments.template_dirs, shared)
+
+    def render_together_as_given(self, jobs: list[Job], keep_plain: bool = False) -> Rendered:
         """One PDF of one or more documents (the web page's handout and card behind one
         Print button). Each is laid out and checked on its own; the pages are then written
         together, so the PDF has one tag tree over all of them.
@@ -110,6 +137,8 @@ class Pipeline:
                 return stamped
             try:
                 return self.lay_out_and_write(jobs)
+            except PacketCardTooFull:
+                raise
             except (CardOverflow, LayoutFault, FieldTooLong) as error:
                 # Said of the content, this would send the nurse to the wrong place.
                 raise self._personal_cause(jobs, error) from None
@@ -150,6 +179,8 @@ class Pipeline:
         check_personal(jobs, values)  # the user's to fix: raised, never laid out whole
         try:
             return self._draw_in(jobs, values)
+        except PacketCardTooFull:
+            raise  # the packet is made again, with a card for each medicine
         except Exception as error:  # whatever fails, the whole layout prints
             # Only the type: a message may hold the patient's details.
             log.warning(
@@ -280,6 +311,13 @@ class Pipeline:
         composed = compose(job, self.environments.template_dirs)
         if job.kind == "card":
             return self._fit(composed)
+        if job.kind == PACKET_CARD:
+            try:
+                return self._fit(composed)
+            except CardOverflow:
+                if not job.reserve and not (job.personal and job.personal.filled()):
+                    self._full_cards.add(self._input_hash(job))
+                raise PacketCardTooFull from None
         if job.kind == "card-sheet":
             fitted = {}
             for slot in composed.slots:

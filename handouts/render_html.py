@@ -191,6 +191,6 @@ def _render(environments: Environments, composed: Composed) -> tuple[str, list]:
 
 
 def _sides(env: jinja2.Environment, context: dict) -> list[Markup]:
-    return [
-        Markup(env.get_template(f"card_{side}.html").render(context)) for side in ("front", "back")
-    ]
+    # A discharge packet's card has sides of its own (compose.py).
+    names = context.get("side_templates", ("card_front.html", "card_back.html"))
+    return [Markup(env.get_template(name).render(context)) for name in names]

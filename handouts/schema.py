@@ -19,6 +19,8 @@ from pydantic import (
     StringConstraints,
 )
 
+from .codes import CodeError, normalize
+
 Text = Annotated[str, StringConstraints(strict=True, strip_whitespace=True, min_length=1)]
 NonEmpty = Field(min_length=1)
 SOURCE_ID = r"^[a-z0-9]+(-[a-z0-9]+)*$"
@@ -40,6 +42,16 @@ def _https(value: str) -> str:
             "must be a full https:// address (plain http and other schemes are not allowed)"
         )
     return value
+
+
+def _code(system: str):
+    def check(value: str) -> str:
+        try:
+            return normalize(system, value)
+        except CodeError as error:
+            raise ValueError(f"{value!r} {error}") from None
+
+    return AfterValidator(check)
 
 
 Date = Annotated[dt.date, BeforeValidator(_iso_date)]
@@ -136,6 +148,31 @@ class Change(Model):
     items: Annotated[list[Text], NonEmpty]
 
 
+def _once(values: list[str]) -> list[str]:
+    if len(set(values)) != len(values):
+        raise ValueError("a code is listed twice; list each once")
+    return values
+
+
+class Codes(Model):
+    """What an EHR knows the medicine by: look-up by code (build --code, /infobutton, the
+    EHR launch) and the FHIR record. Never printed, never translated."""
+
+    # Ingredient RxCUIs (term type IN); products and packages are found by NDC.
+    rxnorm: Annotated[list[Annotated[Text, _code("rxnorm")]], AfterValidator(_once)] = Field(
+        default_factory=list
+    )
+    ndc: Annotated[list[Annotated[Text, _code("ndc")]], AfterValidator(_once)] = Field(
+        default_factory=list
+    )
+    atc: Annotated[list[Annotated[Text, _code("atc")]], AfterValidator(_once)] = Field(
+        default_factory=list
+    )
+    # Where the codes were read: a wrong code opens another medicine's leaflet. Kept here,
+    # not under the drug's sources, which the handout prints.
+    sources: Annotated[list[Source], NonEmpty]
+
+
 class Drug(Model):
     content_version: Annotated[Text, StringConstraints(pattern=VERSION)]
     last_reviewed: Date
@@ -157,6 +194,7 @@ class Drug(Model):
     # Oldest first; the last is the content_version. Optional: content written before
     # versions were recorded has only its current version.
     changes: list[Change] = Field(default_factory=list)
+    codes: Codes | None = None
     # For the writer and `handouts check` only: never translated, never printed.
     terms: list[Text] = Field(default_factory=list)
     intended_repeats: list[IntendedRepeat] = Field(default_factory=list)

@@ -139,14 +139,13 @@ def check_layout(composed: Composed, document, warnings: list[str]) -> list[str]
     if warnings:
         raise RenderError(f"{name}: WeasyPrint reported: " + "; ".join(warnings))
     notes = []
-    if composed.job.kind == "handout":
-        assert composed.paper is not None  # compose gives every handout its paper
+    if composed.paper is not None:  # a handout, or a packet's list page
         size = (composed.paper.width_pt, composed.paper.height_pt)
         clinic = composed.job.clinic
         limit = clinic.clinic.handout_page_limit if clinic else DEFAULT_PAGE_LIMIT
         if composed.job.large_print:
             limit *= LARGE_PRINT_PAGE_FACTOR
-        if len(document.pages) > limit:
+        if len(document.pages) > limit and composed.job.kind == "handout":
             notes.append(f"{name}: {len(document.pages)} pages, more than the limit of {limit}")
     else:
         _check_cards(composed, document, composed.geometry.card_safe_mm)
