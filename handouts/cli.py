@@ -516,6 +516,94 @@ def check(drugs, strict, content_dir):
 
 
 @cli.command()
+@drugs_argument
+@code_option
+@click.option(
+    "--lang", default="en", show_default=True, metavar="LANG", help="The patient's language."
+)
+@click.option(
+    "--paper",
+    type=click.Choice(sorted(PAPERS)),
+    help="Paper for the list page and handouts. Default: the clinic's, else letter.",
+)
+@stock_option
+@click.option("--large-print", is_flag=True, help="List page and handouts with 18 pt text.")
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The PDF to write.",
+)
+@clinic_option
+@templates_option
+@content_option
+def packet(
+    drugs,
+    codes,
+    lang,
+    paper,
+    stock,
+    large_print,
+    out_file,
+    clinic_path,
+    template_options,
+    content_dir,
+):
+    """Print a discharge packet: one PDF for all of a patient's medicines.
+
+    A list page (each medicine's names, what it treats, the care team), each medicine's
+    handout, then the wallet card: one naming every medicine with its most important
+    warning, or one for each medicine when they do not all fit on one.
+
+    Example: handouts packet blinatumomab inotuzumab-ozogamicin --lang es --out packet.pdf
+    """
+    from .clinic_templates import check_templates, template_folders
+    from .content import load_all
+    from .output import write_atomic
+    from .packet import MAX_MEDICINES, packet_jobs
+    from .pipeline import Pipeline
+
+    if not drugs and not codes:
+        raise click.UsageError("name the patient's medicines: DRUG... or --code SYSTEM:CODE")
+    selected = _select_drugs(drugs + _drugs_by_code(codes, content_dir), False, content_dir)
+    assert selected is not None  # named drugs, never --all
+    if len(selected) > MAX_MEDICINES:
+        raise click.BadParameter(
+            f"{len(selected)} medicines; a packet holds at most {MAX_MEDICINES}: make two",
+            param_hint="DRUG",
+        )
+    (lang,) = _check_langs([lang])
+    loaded = {d.id: d for d in load_all(content_dir, selected)}
+    missing = [d for d in selected if lang not in available_languages(loaded[d].path.parent)]
+    if missing:
+        raise click.BadParameter(
+            f"{', '.join(missing)} has no {lang} translation; `handouts list` shows each "
+            "drug's languages",
+            param_hint="--lang",
+        )
+    clinic = _clinic(clinic_path)
+    template_dirs = template_folders(template_options, clinic)
+    check_templates(template_dirs)
+    jobs = packet_jobs(
+        [loaded[d] for d in selected],
+        lang,
+        paper or (clinic.clinic.paper if clinic else "letter"),
+        stock or (clinic.clinic.card_stock if clinic else "us-business"),
+        large_print,
+        clinic,
+    )
+    rendered = Pipeline(list(template_dirs)).render_together(jobs)
+    write_atomic(out_file, rendered.pdf)
+    for note in rendered.notes:
+        click.echo(f"Warning: {note}", err=True)
+    click.echo(
+        f"built {display_path(out_file)}: {plural(len(selected), 'medicine')}, "
+        f"{plural(rendered.pages, 'page')}"
+    )
+
+
+@cli.command()
 @click.argument("cards", nargs=-1, required=True, metavar="DRUG:LANG[:COUNT]...")
 @stock_option
 @click.option(

@@ -97,15 +97,12 @@ def parse_spec(spec: str) -> tuple[str, str]:
 
 
 def matches(codes: Iterable[str], system: str, code: str) -> bool:
-    """Whether a drug's codes of SYSTEM name CODE. An NDC of a package matches the product
-    code it belongs to, and a product code matches every package of it."""
-    for own in codes:
-        if own == code:
-            return True
-        if system == "ndc" and ndc_product(own) == ndc_product(code):
-            if own.count("-") == 1 or code.count("-") == 1:
-                return True
-    return False
+    """Whether a drug's codes of SYSTEM name CODE. NDCs match by their product part
+    (labeler and product): the package segment is only the pack size, and a pack the
+    content does not list yet is still the same medicine."""
+    if system == "ndc":
+        return any(ndc_product(own) == ndc_product(code) for own in codes)
+    return code in codes
 
 
 def drugs_with(drugs: Iterable["DrugContent"], system: str, code: str) -> list["DrugContent"]:

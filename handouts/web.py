@@ -5,7 +5,10 @@ Patient details arrive only in POST bodies, stay in memory, and leave only insid
 PDF: they are never logged, stored, cached or put into a URL, a file name or metadata.
 """
 
+import datetime as dt
+import json
 import logging
+import re
 import threading
 import time
 import traceback
@@ -29,6 +32,8 @@ from .documents import KINDS
 from .errors import CatalogError, HandoutsError
 from .languages import direction, native_name
 from .locations import TEMPLATES_DIR
+from .lookup import by_codes, language_for
+from .packet import packet_jobs
 from .render_service import Busy, ClientGone, RenderService, Unavailable
 from .site import INDEX, STYLESHEET, Site, document_job, site_prefix
 from .stocks import STOCKS
@@ -185,9 +190,17 @@ def create_app(
 
     @app.get("/")
     def page():
+        """The discharge page; an EHR opens it with the medicines and the patient's
+        language chosen: /?rxcui=...&ndc=...&lang=... (codes repeated or comma-separated)."""
+        catalog = _catalog(drugs, folders)
+        try:
+            launch = launch_choice(request.args, drugs, catalog)
+        except BadRequest as error:
+            return _error(str(error), 400)
         return render_template(
             "index.html",
-            catalog=_catalog(drugs, folders),
+            catalog=catalog,
+            launch=launch,
             stocks=STOCKS,
             clinic=clinic.clinic if clinic else None,
         )
@@ -318,29 +331,47 @@ def create_app(
             wanted = DocumentRequest.model_validate(body)
         except ValidationError as error:
             return _error(describe_errors(error), 400)
-        drug = drugs.get(wanted.drug)
-        if drug is None:
+        unknown = [drug_id for drug_id in wanted.medicines if drug_id not in drugs]
+        if unknown:
             return _error(f"unknown drug; valid drugs: {', '.join(drugs)}", 400)
-        langs = available_languages(drug.path.parent)
-        if wanted.lang not in langs:
-            return _error(f"unknown language for {drug.id}; valid: {', '.join(langs)}", 400)
+        chosen = [drugs[drug_id] for drug_id in wanted.medicines]
+        for drug in chosen:
+            langs = available_languages(drug.path.parent)
+            if wanted.lang not in langs:
+                return _error(f"unknown language for {drug.id}; valid: {', '.join(langs)}", 400)
+        fhir = wants_fhir(request.accept_mimetypes)
+        subject = None
+        if wanted.patient_reference is not None:
+            if not fhir:
+                return _error(
+                    "patient_reference is for the FHIR record only: send it with "
+                    "Accept: application/fhir+json",
+                    400,
+                )
+            from .fhir_record import patient_reference
+
+            try:
+                subject = patient_reference(wanted.patient_reference)
+            except ValueError as error:
+                return _error(f"patient_reference: {error}", 400)
         p = wanted.personalization
         personal = Personal(p.patient_name, p.care_team, p.phone, p.start_date)
-        # Handout first: the PDF takes its title and PDF/UA identification from it.
-        kinds = sorted(wanted.kinds, key=KINDS.index)
-        jobs = [
-            Job(
-                drug,
-                wanted.lang,
-                kind,
-                wanted.paper,
-                stock=wanted.stock,
-                large_print=wanted.large_print,
-                clinic=clinic,
-                personal=personal,
-            )
-            for kind in kinds
-        ]
+        options = {
+            "paper": wanted.paper,
+            "stock": wanted.stock,
+            "large_print": wanted.large_print,
+            "clinic": clinic,
+            "personal": personal,
+        }
+        if wanted.drugs is not None:
+            jobs = packet_jobs(chosen, wanted.lang, **options)
+            what = "packet"
+        else:
+            # Handout first: the PDF takes its title and PDF/UA identification from it.
+            kinds = sorted(wanted.kinds, key=KINDS.index)
+            jobs = [Job(chosen[0], wanted.lang, kind, **options) for kind in kinds]
+            what = "-".join(kinds)
+        ids = "+".join(drug.id for drug in chosen)
         start = time.perf_counter()
         gone = request.environ.get("waitress.client_disconnected", lambda: False)
         try:
@@ -350,7 +381,7 @@ def create_app(
                 folders,
                 True,  # documents without details are kept whole
                 gone=gone,
-                affinity=f"{drug.id}/{wanted.lang}",
+                affinity=f"{ids}/{wanted.lang}",
             )
         except Busy:
             response = _error("busy: every render worker is taken; try again in a moment", 503)
@@ -374,12 +405,28 @@ def create_app(
             return _error(failure, 422)
         log.info(
             "rendered %s/%s %s in %.0f ms",
-            drug.id,
+            ids,
             wanted.lang,
-            "+".join(kinds),
+            what,
             (time.perf_counter() - start) * 1000,
         )
-        name = f"{drug.id}-{wanted.lang}-{'-'.join(kinds)}.pdf"
+        name = f"{'-'.join(drug.id for drug in chosen)}-{wanted.lang}-{what}.pdf"
+        if fhir:
+            from .fhir_record import document_reference  # slow to import: on first use
+
+            reviewed = all(
+                translation_status(drug, wanted.lang, folders)["reviewed"] for drug in chosen
+            )
+            record = document_reference(
+                [(name, pdf)],
+                lang=wanted.lang,
+                medicines=chosen,
+                reviewed=reviewed,
+                when=dt.datetime.now(dt.UTC).replace(microsecond=0),
+                subject=subject,
+                title=name,
+            )
+            return Response(json.dumps(record), mimetype=FHIR_JSON)
         return Response(
             pdf,
             mimetype="application/pdf",
@@ -387,6 +434,72 @@ def create_app(
         )
 
     return app
+
+
+# What the discharge page's address may carry: an EHR's launch (never patient details).
+LAUNCH_PARAMETERS = {"rxcui": "rxnorm", "ndc": "ndc", "drug": None, "lang": None}
+
+
+def launch_choice(args, drugs: dict[str, DrugContent], catalog: dict) -> dict[str, Any]:
+    """What a launch URL chooses: the medicines its codes (or drug ids) name, the codes
+    that name none, the languages every chosen medicine has, and the one asked for."""
+    unexpected = sorted(key for key in args if key not in LAUNCH_PARAMETERS)
+    if unexpected:
+        shown = ", ".join(
+            key if re.fullmatch(r"[A-Za-z_.]{1,40}", key) else "(a parameter)"
+            for key in unexpected[:3]
+        )
+        raise BadRequest(
+            f"the page's address takes only {', '.join(LAUNCH_PARAMETERS)} (an EHR's launch: "
+            f"/?rxcui=...&lang=es), not {shown}; patient details are typed into the form"
+        )
+    values = {
+        key: [
+            part.strip() for value in args.getlist(key) for part in value.split(",") if part.strip()
+        ]
+        for key in LAUNCH_PARAMETERS
+    }
+    chosen, unknown = by_codes(
+        drugs.values(),
+        [(LAUNCH_PARAMETERS[key], code) for key in ("rxcui", "ndc") for code in values[key]],
+    )
+    ids = [drug.id for drug in chosen]
+    for drug_id in values["drug"]:
+        if drug_id in drugs:
+            ids.append(drug_id)
+        else:
+            unknown.append(
+                "a medicine id" if not re.fullmatch(r"[a-z0-9-]{1,100}", drug_id) else drug_id
+            )
+    ids = list(dict.fromkeys(ids))
+    entries = [entry for entry in catalog["drugs"] if entry["id"] in ids] or catalog["drugs"][:1]
+    tags = [{each["tag"] for each in entry["languages"]} for entry in entries]
+    languages = [lang for lang in entries[0]["languages"] if all(lang["tag"] in t for t in tags)]
+    asked = values["lang"][0] if values["lang"] else ""
+    lang = language_for(asked, [each["tag"] for each in languages]) if asked else None
+    missing = ""
+    if asked and not lang:  # shown back only when it looks like a language tag
+        missing = asked if LANGUAGE_TAG.fullmatch(asked) else "the one asked for"
+    return {
+        "drugs": ids,
+        # A launch that names medicines chooses only those (none, if none is known):
+        # never a default medicine for a patient the EHR meant another for.
+        "asked": any(values[key] for key in ("rxcui", "ndc", "drug")),
+        "unknown": unknown,
+        "languages": languages,
+        "lang": lang or "",
+        "lang_missing": missing,
+    }
+
+
+LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,8}([-_][A-Za-z0-9]{1,8}){0,3}")
+FHIR_JSON = "application/fhir+json"
+
+
+def wants_fhir(accept) -> bool:
+    """Whether the client asks for the FHIR record (DocumentReference) rather than the
+    PDF: it names application/fhir+json and prefers it."""
+    return accept.best_match(["application/pdf", FHIR_JSON]) == FHIR_JSON
 
 
 # The web edition's pages and PDFs kept in memory at most: every page of a large
@@ -423,37 +536,47 @@ def error_body(app: Flask, status: int, path: str, is_json: bool) -> tuple[str, 
         return response.content_type, response.get_data()
 
 
+def translation_status(
+    drug: DrugContent, lang: str, template_dirs: tuple[Path, ...]
+) -> dict[str, bool]:
+    """Whether the language prints (complete) and has been reviewed, as the page shows it."""
+    if lang == "en":
+        return {"complete": True, "reviewed": True}
+    try:
+        content = load_translation(drug.path.parent, drug.drug, lang).status
+        templates = load_template_translation(lang, template_dirs).status
+    except CatalogError:  # a broken entry blocks the language, as a missing one
+        return {"complete": False, "reviewed": False}
+    printed = [
+        path
+        for path in content.missing + content.stale
+        if section_of(path) not in WEB_ONLY_SECTIONS
+    ]
+    return {
+        "complete": not (printed or templates.missing or templates.stale),
+        "reviewed": content.reviewed and templates.reviewed,
+    }
+
+
 def _catalog(drugs: dict[str, DrugContent], template_dirs: tuple[Path, ...]) -> dict:
     entries = []
     for drug in drugs.values():
-        languages = []
-        for lang in available_languages(drug.path.parent):
-            if lang == "en":
-                status = {"complete": True, "reviewed": True}
-            else:
-                try:
-                    content = load_translation(drug.path.parent, drug.drug, lang).status
-                    templates = load_template_translation(lang, template_dirs).status
-                    printed = [
-                        path
-                        for path in content.missing + content.stale
-                        if section_of(path) not in WEB_ONLY_SECTIONS
-                    ]
-                    status = {
-                        "complete": not (printed or templates.missing or templates.stale),
-                        "reviewed": content.reviewed and templates.reviewed,
-                    }
-                except CatalogError:  # a broken entry blocks the language, as a missing one
-                    status = {"complete": False, "reviewed": False}
-            languages.append(
-                {"tag": lang, "name": native_name(lang), "dir": direction(lang), **status}
-            )
+        languages = [
+            {
+                "tag": lang,
+                "name": native_name(lang),
+                "dir": direction(lang),
+                **translation_status(drug, lang, template_dirs),
+            }
+            for lang in available_languages(drug.path.parent)
+        ]
         entries.append(
             {
                 "id": drug.id,
                 "name": drug.drug.names.generic,
                 "brands": sorted({b.name for b in drug.drug.names.brands}),
                 "content_version": drug.drug.content_version,
+                "codes": drug.drug.codes.model_dump(exclude={"sources"}) if drug.drug.codes else {},
                 "languages": languages,
             }
         )

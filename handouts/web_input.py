@@ -22,10 +22,12 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationError,
+    model_validator,
 )
 
 from .compose import PERSONAL_FIELDS
 from .documents import ALL_KINDS, PAPERS
+from .packet import MAX_MEDICINES
 from .stocks import STOCKS
 
 # A request is an object holding at most a list or an object: anything deeper is not one,
@@ -80,10 +82,10 @@ def _phone(value: str) -> str:
     return value
 
 
-def _once_each(kinds: list[str]) -> list[str]:
-    if len(set(kinds)) != len(kinds):
-        raise ValueError("name each kind once")
-    return kinds
+def _once_each(values: list[str]) -> list[str]:
+    if len(set(values)) != len(values):
+        raise ValueError("name each once")
+    return values
 
 
 # One printable line of at most 80 (40) characters.
@@ -104,10 +106,22 @@ class Personalization(BaseModel):
     ) = None
 
 
+DrugId = Annotated[str, Field(max_length=100)]
+
+
 class DocumentRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    drug: Annotated[str, Field(max_length=100)]
+    # One medicine ("drug"), or a discharge packet of several ("drugs", packet.py).
+    drug: DrugId | None = None
+    drugs: (
+        Annotated[
+            list[DrugId],
+            Field(min_length=1, max_length=MAX_MEDICINES),
+            AfterValidator(_once_each),
+        ]
+        | None
+    ) = None
     lang: Annotated[str, Field(max_length=20)] = "en"
     # Literals made from the registries: pydantic reads them (and lists the values in its
     # messages); a static type checker cannot.
@@ -120,6 +134,27 @@ class DocumentRequest(BaseModel):
     stock: Literal[tuple(s for s in STOCKS if s != "print-shop")] = "us-business"  # type: ignore[valid-type]
     large_print: bool = False
     personalization: Personalization = Personalization()
+    # The FHIR record's subject (Accept: application/fhir+json): "Patient/<id>" only.
+    patient_reference: Annotated[str, Field(max_length=200)] | None = None
+
+    @model_validator(mode="after")
+    def one_way_of_naming_drugs(self) -> "DocumentRequest":
+        if (self.drug is None) == (self.drugs is None):
+            raise ValueError(
+                'give "drug" (one medicine) or "drugs" (a list: one discharge packet), not both'
+                if self.drug is not None
+                else 'give "drug" (one medicine) or "drugs" (a list: one discharge packet)'
+            )
+        if self.drugs is not None and "kinds" in self.model_fields_set:
+            raise ValueError(
+                'leave "kinds" out with "drugs": a packet always has a list page, each '
+                "medicine's handout and the wallet card"
+            )
+        return self
+
+    @property
+    def medicines(self) -> list[str]:
+        return self.drugs if self.drugs is not None else [self.drug or ""]
 
 
 def parse_json(body: bytes) -> dict[str, Any]:
@@ -144,7 +179,7 @@ def parse_json(body: bytes) -> dict[str, Any]:
             f"the body is not valid JSON (line {where[0]}, column {where[1]}); send a JSON object"
         ) from None
     if not isinstance(value, dict):
-        raise BadRequest('the body must be a JSON object ({...}) with at least "drug"')
+        raise BadRequest('the body must be a JSON object ({...}) with at least "drug" or "drugs"')
     return value
 
 
@@ -193,18 +228,21 @@ def form_request(form: Mapping[str, list[str]]) -> dict[str, Any]:
     if unknown:
         shown = ", ".join(key if _KEY.fullmatch(key) else "(a field)" for key in unknown[:3])
         raise BadRequest(f"unknown form field {shown}; the form sends {', '.join(FORM_FIELDS)}")
-    repeated = [key for key in FORM_FIELDS if len(form.get(key, [])) > 1]
+    # Several medicines chosen make a discharge packet; every other field comes once.
+    repeated = [key for key in FORM_FIELDS if key != "drug" and len(form.get(key, [])) > 1]
     if repeated:
         raise BadRequest(f"{repeated[0]}: given more than once; give each field once")
     value = {key: values[0] for key, values in form.items()}
-    body: dict[str, Any] = {
-        key: value[key] for key in ("drug", "lang", "paper", "stock") if key in value
-    }
-    body.setdefault("drug", "")
+    body: dict[str, Any] = {key: value[key] for key in ("lang", "paper", "stock") if key in value}
+    drugs = form.get("drug", [])
     kinds = value.get("kinds", "handout")
     if kinds not in _FORM_KINDS:
         raise BadRequest(f"kinds: must be one of {', '.join(_FORM_KINDS)}")
-    body["kinds"] = _FORM_KINDS[kinds]
+    if len(drugs) > 1:
+        body["drugs"] = list(drugs)
+    else:
+        body["drug"] = drugs[0] if drugs else ""
+        body["kinds"] = _FORM_KINDS[kinds]
     large_print = value.get("large_print")
     if large_print not in (None, "on"):
         raise BadRequest('large_print: a checkbox is "on" or left out')
@@ -223,7 +261,7 @@ def describe_errors(error: ValidationError) -> str:
             for part in item["loc"]
         )
         message = item["msg"].removeprefix("Value error, ")
-        lines.append(f"{where}: {message}")
+        lines.append(f"{where}: {message}" if where else message)
     return "; ".join(lines)
 
 
