@@ -1,6 +1,7 @@
 """Finding what an EHR asks for: medicines by their codes, and the patient's language by
 whatever tag the EHR holds (es-MX, spa, zh-CN), for the launch page and /infobutton."""
 
+import re
 from collections.abc import Iterable
 from functools import cache
 
@@ -10,6 +11,8 @@ from babel.core import get_global
 from .codes import CodeError, drugs_with, normalize
 from .content import DrugContent
 
+# What a language tag looks like (en, es-MX, zh-Hans-CN): anything else is not shown back.
+LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,8}([-_][A-Za-z0-9]{1,8}){0,3}")
 # Names of the code systems as people read them.
 SYSTEM_NAMES = {"rxnorm": "RxNorm", "ndc": "NDC", "atc": "ATC"}
 

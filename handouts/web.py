@@ -30,9 +30,12 @@ from .compose import PERSONAL_FIELDS, Job, Personal
 from .content import DrugContent, load_all
 from .documents import KINDS
 from .errors import CatalogError, HandoutsError
+from .infobutton import Feed, query_string, respond
+from .infobutton import find as find_entries
+from .infobutton import parse as parse_infobutton
 from .languages import direction, native_name
 from .locations import TEMPLATES_DIR
-from .lookup import by_codes, language_for
+from .lookup import LANGUAGE_TAG, by_codes, language_for
 from .packet import packet_jobs
 from .render_service import Busy, ClientGone, RenderService, Unavailable
 from .site import INDEX, STYLESHEET, Site, document_job, site_prefix
@@ -69,7 +72,14 @@ SECURITY_HEADERS = {
 # within minutes; after that a browser asks again (ETag).
 PUBLIC_CACHING = "public, max-age=300"
 # Open to anyone, like the health checks: a patient scanning a card has no credentials.
-PUBLIC_ENDPOINTS = ("site_index", "site_stylesheet", "site_page", "site_version", "site_pdf")
+PUBLIC_ENDPOINTS = (
+    "site_index",
+    "site_stylesheet",
+    "site_page",
+    "site_version",
+    "site_pdf",
+    "infobutton",
+)
 # What an error says, by status, when nothing more particular is known.
 ERROR_MESSAGES = {
     400: "the request is malformed (its request line, a header or its body); send it again",
@@ -326,6 +336,34 @@ def create_app(
             return _error(ERROR_MESSAGES[500], 500)
         return public(pdf, "application/pdf")
 
+    @app.get("/infobutton")
+    def infobutton():
+        """HL7 Infobutton knowledge requests (infobutton.py): public, as the web edition
+        it links to is; the answer names no patient."""
+        try:
+            query = parse_infobutton(request.args)
+        except BadRequest as error:
+            if "json" in request.args.get("knowledgeResponseType", ""):
+                return jsonify({"error": str(error)}), 400
+            return _error(str(error), 400)
+        base = (clinic.clinic.qr_base_url if clinic else None) or request.url_root.rstrip(
+            "/"
+        ) + root
+        feed = Feed(
+            query,
+            find_entries(query, drugs.values(), edition, base.rstrip("/")),
+            author=clinic.clinic.name if clinic else "handouts",
+            author_uri=base,
+            updated=dt.datetime.now(dt.UTC),
+            url=f"{request.base_url}?{query_string(query)}",
+        )
+        data, mimetype = respond(feed)
+        response = Response(data, content_type=mimetype)
+        response.headers["Cache-Control"] = PUBLIC_CACHING
+        # An EHR's page may read it from another origin: it is public, like the pages.
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        return response
+
     def _documents(body: dict[str, Any]):
         try:
             wanted = DocumentRequest.model_validate(body)
@@ -492,7 +530,6 @@ def launch_choice(args, drugs: dict[str, DrugContent], catalog: dict) -> dict[st
     }
 
 
-LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,8}([-_][A-Za-z0-9]{1,8}){0,3}")
 FHIR_JSON = "application/fhir+json"
 
 
@@ -506,7 +543,7 @@ def wants_fhir(accept) -> bool:
 # formulary (drugs x languages x versions), not every address a client can make up.
 KEPT_PAGES = 2000
 # The first path segments the service itself answers.
-OWN_PATHS = {"api", "print", "static", "healthz", "readyz"}
+OWN_PATHS = {"api", "print", "static", "healthz", "readyz", "infobutton"}
 
 
 def _any(values) -> str:
