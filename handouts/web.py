@@ -408,7 +408,7 @@ def create_app(
             # Handout first: the PDF takes its title and PDF/UA identification from it.
             kinds = sorted(wanted.kinds, key=KINDS.index)
             jobs = [Job(chosen[0], wanted.lang, kind, **options) for kind in kinds]
-            what = "-".join(kinds)
+            what = "+".join(kinds)
         ids = "+".join(drug.id for drug in chosen)
         start = time.perf_counter()
         gone = request.environ.get("waitress.client_disconnected", lambda: False)
@@ -448,7 +448,7 @@ def create_app(
             what,
             (time.perf_counter() - start) * 1000,
         )
-        name = f"{'-'.join(drug.id for drug in chosen)}-{wanted.lang}-{what}.pdf"
+        name = f"{'-'.join(drug.id for drug in chosen)}-{wanted.lang}-{what.replace('+', '-')}.pdf"
         if fhir:
             from .fhir_record import document_reference  # slow to import: on first use
 

@@ -56,7 +56,7 @@ def test_nurse_prints_a_personalized_handout_and_card(server, tablet):
     assert "No medicine matches" in page.locator("#drug-count").inner_text()
     page.get_by_label("Search medicines").fill("beSPO")
     assert page.get_by_role("button", name="Print").is_enabled()
-    assert page.get_by_label("Medicine", exact=True).input_value() == "inotuzumab-ozogamicin"
+    assert page.get_by_label("Medicines", exact=True).input_value() == "inotuzumab-ozogamicin"
     page.get_by_label("Patient's language").select_option("es")
     assert "Draft translation" in page.get_by_role("status").inner_text()
     page.get_by_label("Both, in one PDF").check()
@@ -77,6 +77,45 @@ def test_nurse_prints_a_personalized_handout_and_card(server, tablet):
     logged = log.read_text()
     assert "rendered inotuzumab-ozogamicin/es handout+card" in logged
     assert NAME not in logged and "Quackenbush" not in logged and "Ada Byron" not in logged
+
+
+def test_ehr_launch_opens_the_page_ready_to_print_a_packet(server, tablet):
+    """An EHR opens the page with the patient's medicines and language chosen; the nurse
+    adds the name and prints one packet."""
+    url, log = server
+    pdfs = []
+
+    def keep_pdf(route):
+        response = route.fetch()
+        pdfs.append(response.body())
+        route.fulfill(response=response)
+
+    tablet.route("**/print", keep_pdf)
+    page = tablet.new_page()
+    page.goto(url + "/?rxcui=1597262&ndc=00008-0100-01&lang=spa")
+    medicines = page.get_by_label("Medicines", exact=True)
+    chosen = medicines.evaluate("s => [...s.selectedOptions].map(o => o.value)")
+    assert chosen == ["blinatumomab", "inotuzumab-ozogamicin"]
+    assert page.get_by_label("Patient's language").input_value() == "es"
+    assert "Draft translation" in page.get_by_role("status").inner_text()
+    # Several medicines: a packet, whatever the document choice says.
+    assert page.locator("#packet-note").is_visible()
+    assert page.get_by_label("Wallet card").is_disabled()
+    page.get_by_label("Patient's name").fill(NAME)
+    with tablet.expect_page() as popup:
+        page.get_by_role("button", name="Print").click()
+    popup.value.wait_for_load_state()
+    (pdf,) = pdfs
+    text = pdf_text(pdf)
+    assert text.startswith("Sus medicamentos") and NAME in text
+    assert "Estoy recibiendo BLINATUMOMAB" in text and "Estoy recibiendo INOTUZUMAB" in text
+    logged = log.read_text()
+    assert "rendered blinatumomab+inotuzumab-ozogamicin/es packet" in logged
+    assert "Quackenbush" not in logged
+    # Choosing one medicine again gives the document choices back.
+    medicines.select_option("blinatumomab")
+    assert not page.locator("#packet-note").is_visible()
+    assert page.get_by_label("Wallet card").is_enabled()
 
 
 def test_print_is_off_while_a_translation_is_behind_the_english(tmp_path, tablet):
