@@ -48,7 +48,30 @@ def main() -> None:
     handout.save(DOCS / "handout-page-1.png", optimize=True)
     card.save(DOCS / "card-front-back.png", optimize=True)
     print(f"wrote {DOCS / 'handout-page-1.png'} and {DOCS / 'card-front-back.png'}")
+    packet_pictures(pipeline)
     phone_screenshot(DOCS / "site-phone.png")
+
+
+def packet_pictures(pipeline: Pipeline) -> None:
+    """A Spanish discharge packet of both samples: its list page, and the one card that
+    names both medicines (front and back)."""
+    from handouts.compose import Personal
+    from handouts.packet import packet_jobs
+
+    drugs = load_all(CONTENT_DIR)
+    personal = Personal(care_team="Hematología, planta 4", phone="+1 555 010 0199")
+    rendered = pipeline.render_together(packet_jobs(drugs, "es", personal=personal))
+    with tempfile.TemporaryDirectory() as out:
+        path = Path(out) / "packet.pdf"
+        path.write_bytes(rendered.pdf)
+        first = ImageOps.expand(pages(path, 80)[0], border=1, fill="#888")
+        front, back = (ImageOps.expand(p, border=2, fill="#888") for p in pages(path, 200)[-2:])
+    card = Image.new("RGB", (front.width, front.height * 2 + 30), "white")
+    card.paste(front, (0, 0))
+    card.paste(back, (0, front.height + 30))
+    first.save(DOCS / "packet-list-page.png", optimize=True)
+    card.save(DOCS / "packet-card.png", optimize=True)
+    print(f"wrote {DOCS / 'packet-list-page.png'} and {DOCS / 'packet-card.png'}")
 
 
 CLINIC = ROOT / "tests" / "fixtures" / "clinic" / "clinic.yaml"

@@ -117,6 +117,7 @@ def test_spanish_packet_lists_the_medicines_then_each_handout_then_one_card(clie
         localized = localize(content[drug_id], "es").drug
         assert f"Estoy recibiendo {localized.names.generic.upper()}" in front
         assert " ".join(localized.card.warnings[0].split()) in front
+        assert " ".join(localized.card.note.split()) in front  # for emergency staff
         assert all(" ".join(w.split()) not in front for w in localized.card.warnings[1:])
     assert NAME in back and "Hematología 4B" in back
     assert sorted(decode_qr_codes(_pages(pdf, cards[1:]))) == sorted(
