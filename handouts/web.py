@@ -26,7 +26,7 @@ from .batch import render_together
 from .catalogs import WEB_ONLY_SECTIONS, available_languages, load_translation, section_of
 from .clinic import ClinicSettings
 from .clinic_templates import template_folders
-from .compose import PERSONAL_FIELDS, Job, Personal
+from .compose import PERSONAL_FIELDS, Job, Personal, display_name
 from .content import DrugContent, load_all
 from .documents import KINDS
 from .errors import CatalogError, HandoutsError
@@ -450,19 +450,21 @@ def create_app(
         )
         name = f"{'-'.join(drug.id for drug in chosen)}-{wanted.lang}-{what.replace('+', '-')}.pdf"
         if fhir:
-            from .fhir_record import document_reference  # slow to import: on first use
+            from .fhir_record import PdfFile, document_reference  # slow to import
 
             reviewed = all(
                 translation_status(drug, wanted.lang, folders)["reviewed"] for drug in chosen
             )
+            names = ", ".join(display_name(drug.drug) for drug in chosen)
             record = document_reference(
-                [(name, pdf)],
+                [PdfFile(name, pdf)],
                 lang=wanted.lang,
-                medicines=chosen,
+                medicines=[(drug.drug.names.generic, drug.drug.codes) for drug in chosen],
                 reviewed=reviewed,
                 when=dt.datetime.now(dt.UTC).replace(microsecond=0),
                 subject=subject,
-                title=name,
+                title=f"Patient education printed: {names} ({what.replace('+', ' and ')}, "
+                f"{wanted.lang})",
             )
             return Response(json.dumps(record), mimetype=FHIR_JSON)
         return Response(

@@ -87,8 +87,10 @@ def test_list_shows_drugs_and_languages():
         "pl (Polski), hi (हिन्दी), ja (日本語)"
     )
     assert result.stdout.splitlines() == [
-        f"blinatumomab\tBlincyto\t{languages}",
-        f"inotuzumab-ozogamicin\tBesponsa\t{languages}",
+        "blinatumomab\tBlincyto\trxnorm 1597258, 1597262, 1597267; "
+        f"ndc 55513-0160-01, 55513-0160-21; atc L01FX07\t{languages}",
+        "inotuzumab-ozogamicin\tBesponsa\trxnorm 1942950, 1942954, 1942959; "
+        f"ndc 00008-0100-01; atc L01FB01\t{languages}",
     ]
 
 

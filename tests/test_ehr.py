@@ -249,3 +249,96 @@ def test_patient_details_in_the_launch_url_are_refused(client, query):
     assert "Ada" not in response.get_data(as_text=True) and "12345" not in response.get_data(
         as_text=True
     )
+
+
+# The FHIR record of what was given -------------------------------------------------------
+
+FHIR = {"Accept": "application/fhir+json"}
+PACKET = {"drugs": ["blinatumomab", "inotuzumab-ozogamicin"], "lang": "es"}
+DETAILS = {"patient_name": "Zephyrine Quackenbush", "care_team": "Hematología 4B"}
+
+
+def record(client, body: dict) -> dict:
+    from fhir.resources.R4B.documentreference import DocumentReference
+
+    response = client.post("/api/documents", json=body, headers=FHIR)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.mimetype == "application/fhir+json"
+    DocumentReference.model_validate(response.json)  # the FHIR models accept it
+    return response.json
+
+
+@pytest.mark.parametrize("details", [{}, DETAILS])
+def test_fhir_record_of_a_packet_holds_the_same_pdf(client, details):
+    import base64
+    import hashlib
+
+    body = {**PACKET, "personalization": details}
+    pdf = client.post("/api/documents", json=body).data
+    found = record(client, {**body, "patient_reference": "Patient/example-1"})
+    assert found["resourceType"] == "DocumentReference" and found["status"] == "current"
+    assert found["docStatus"] == "preliminary"  # the Spanish translations are drafts
+    assert found["type"]["coding"] == [
+        {"system": "http://loinc.org", "code": "34895-3", "display": "Education note"}
+    ]
+    assert found["subject"] == {"reference": "Patient/example-1"}
+    (content,) = found["content"]
+    attachment = content["attachment"]
+    assert base64.b64decode(attachment["data"]) == pdf  # the bytes the nurse printed
+    assert attachment["size"] == len(pdf)
+    assert attachment["hash"] == base64.b64encode(hashlib.sha1(pdf).digest()).decode()
+    assert attachment["contentType"] == "application/pdf" and attachment["language"] == "es"
+    assert attachment["title"] == "blinatumomab-inotuzumab-ozogamicin-es-packet.pdf"
+    # Each medicine with its codes, and the patient only by the reference given.
+    medications = {m["code"]["text"]: m["code"]["coding"] for m in found["contained"]}
+    rxnorm = "http://www.nlm.nih.gov/research/umls/rxnorm"
+    assert {"system": rxnorm, "code": "1597258"} in medications["blinatumomab"]
+    assert {"system": "http://hl7.org/fhir/sid/ndc", "code": "00008-0100-01"} in medications[
+        "inotuzumab ozogamicin"
+    ]
+    assert {"system": "http://www.whocc.no/atc", "code": "L01FX07"} in medications["blinatumomab"]
+    assert [r["display"] for r in found["context"]["related"]] == list(medications)
+    text = json.dumps({k: v for k, v in found.items() if k != "content"})
+    assert "Quackenbush" not in text and "Hematolog" not in text
+
+
+def test_fhir_record_of_an_english_handout_is_final_and_names_no_patient(client):
+    found = record(client, {"drug": "blinatumomab", "lang": "en", "kinds": ["card"]})
+    assert found["docStatus"] == "final" and "subject" not in found
+    assert found["content"][0]["attachment"]["language"] == "en"
+
+
+def test_a_reviewed_translation_is_final(tmp_path):
+    import polib
+
+    from .conftest import reviewed_template_folder
+
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR, content)
+    catalog = polib.pofile(str(content / "blinatumomab" / "locale" / "es.po"))
+    catalog.metadata["X-Clinical-Reviewer"] = "Test Reviewer, RN (fixture only)"
+    catalog.metadata["X-Clinical-Review-Date"] = "2026-02-01"
+    catalog.save()
+    templates = reviewed_template_folder(tmp_path / "templates")
+    client = create_app(content, InlineExecutor(), template_dirs=(templates,)).test_client()
+    drugs = client.get("/api/catalog").json["drugs"]
+    catalog_status = next(d for d in drugs if d["id"] == "blinatumomab")["languages"]
+    assert next(lang for lang in catalog_status if lang["tag"] == "es")["reviewed"]
+    found = record(client, {"drug": "blinatumomab", "lang": "es"})
+    assert found["docStatus"] == "final"
+
+
+@pytest.mark.parametrize("reference", ["Jane Doe", "Patient/x/y", "Patient/a b", "Observation/1"])
+def test_a_patient_reference_that_is_not_one_is_refused_unrepeated(client, reference):
+    response = client.post(
+        "/api/documents", json={**PACKET, "patient_reference": reference}, headers=FHIR
+    )
+    assert response.status_code == 400
+    assert "patient_reference: the patient reference must be Patient/<id>" in response.json["error"]
+    assert reference not in response.json["error"]
+
+
+def test_a_patient_reference_without_asking_for_the_record_is_refused(client):
+    response = client.post("/api/documents", json={**PACKET, "patient_reference": "Patient/1"})
+    assert response.status_code == 400
+    assert "send it with Accept: application/fhir+json" in response.json["error"]

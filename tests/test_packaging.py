@@ -122,7 +122,8 @@ def test_installed_wheel_builds_an_english_handout_and_card_from_another_folder(
     assert "I am receiving" in pdf_text(card.read_bytes())
     assert len(PdfReader(card).pages) == 2
     listed = run(venv / "bin" / "handouts", "list", cwd=elsewhere).stdout
-    assert listed.startswith("blinatumomab\tBlincyto\ten (English), es (Español)")
+    assert listed.startswith("blinatumomab\tBlincyto\trxnorm 1597258")
+    assert "\ten (English), es (Español)" in listed
 
 
 @pytest.mark.slow
