@@ -477,7 +477,8 @@ def create_app(
 
 
 # What the discharge page's address may carry: an EHR's launch (never patient details).
-LAUNCH_PARAMETERS = {"rxcui": "rxnorm", "ndc": "ndc", "drug": None, "lang": None}
+LAUNCH_PARAMETERS = ("rxcui", "ndc", "drug", "lang")
+LAUNCH_CODES = {"rxcui": "rxnorm", "ndc": "ndc"}  # parameter: code system
 
 
 def launch_choice(args, drugs: dict[str, DrugContent], catalog: dict) -> dict[str, Any]:
@@ -501,7 +502,7 @@ def launch_choice(args, drugs: dict[str, DrugContent], catalog: dict) -> dict[st
     }
     chosen, unknown = by_codes(
         drugs.values(),
-        [(LAUNCH_PARAMETERS[key], code) for key in ("rxcui", "ndc") for code in values[key]],
+        [(system, code) for key, system in LAUNCH_CODES.items() for code in values[key]],
     )
     ids = [drug.id for drug in chosen]
     for drug_id in values["drug"]:

@@ -53,8 +53,8 @@ def test_adding_a_drug_as_the_readme_says(tmp_path):
     ]
     result = run_cli("list", "--content", content, cwd=tmp_path)
     assert result.stdout == (
-        "newdrug\tTestbrand\tno codes\ten (English)\tnot translated yet: es, zh-Hans, tl, fr, vi, de, "
-        "ko, ru, ar, it, pt, ht, pl, hi, ja\n"
+        "newdrug\tTestbrand\tno codes\ten (English)\tnot translated yet: es, zh-Hans, tl, fr, "
+        "vi, de, ko, ru, ar, it, pt, ht, pl, hi, ja\n"
     )
     # Once a translator has started, the language is built (and fails until complete:
     # a translation that lags behind the English is never printed).
