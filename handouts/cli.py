@@ -55,6 +55,13 @@ content_option = click.option(
     help="Folder holding <drug>/drug.yaml files.",
 )
 drugs_argument = click.argument("drugs", nargs=-1, metavar="[DRUG]...")
+out_file_option = click.option(
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The PDF to write.",
+)
 langs_option = click.option(
     "--lang",
     "langs",
@@ -231,8 +238,7 @@ def build(
         clinic = _clinic(clinic_path)
         template_dirs = template_folders(template_options, clinic)
         check_templates(template_dirs)
-        paper = paper or (clinic.clinic.paper if clinic else "letter")
-        stock = stock or (clinic.clinic.card_stock if clinic else "us-business")
+        paper, stock = _paper_and_stock(paper, stock, clinic)
         # A drug whose content is broken is reported; the other drugs are still built.
         loaded, broken = load_each(content_dir, selected)
         if broken and not loaded:
@@ -528,13 +534,7 @@ def check(drugs, strict, content_dir):
 )
 @stock_option
 @click.option("--large-print", is_flag=True, help="List page and handouts with 18 pt text.")
-@click.option(
-    "--out",
-    "out_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    required=True,
-    help="The PDF to write.",
-)
+@out_file_option
 @clinic_option
 @templates_option
 @content_option
@@ -588,8 +588,7 @@ def packet(
     jobs = packet_jobs(
         [loaded[d] for d in selected],
         lang,
-        paper or (clinic.clinic.paper if clinic else "letter"),
-        stock or (clinic.clinic.card_stock if clinic else "us-business"),
+        *_paper_and_stock(paper, stock, clinic),
         large_print,
         clinic,
     )
@@ -611,13 +610,7 @@ def packet(
     type=click.Choice(sorted(PAPERS)),
     help="Sheet paper where the stock has several. Default: the clinic's.",
 )
-@click.option(
-    "--out",
-    "out_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    required=True,
-    help="The PDF to write.",
-)
+@out_file_option
 @clinic_option
 @templates_option
 @content_option
@@ -639,14 +632,9 @@ def sheet(cards, stock, paper, out_file, clinic_path, template_options, content_
     clinic = _clinic(clinic_path)
     template_dirs = template_folders(template_options, clinic)
     check_templates(template_dirs)
+    paper, stock = _paper_and_stock(paper, stock, clinic)
     job = Job(
-        slots[0][0],
-        slots[0][1],
-        "card-sheet",
-        paper or (clinic.clinic.paper if clinic else "letter"),
-        stock=stock or (clinic.clinic.card_stock if clinic else "us-business"),
-        clinic=clinic,
-        slots=slots,
+        slots[0][0], slots[0][1], "card-sheet", paper, stock=stock, clinic=clinic, slots=slots
     )
     rendered = Pipeline(list(template_dirs)).render(job)
     write_atomic(out_file, rendered.pdf)
@@ -936,6 +924,16 @@ def _card_spec(spec: str) -> tuple[str, str, int]:
         )
     _check_langs([parts[1]])
     return parts[0], parts[1], int(parts[2]) if len(parts) == 3 else 1
+
+
+def _paper_and_stock(paper: str | None, stock: str | None, clinic) -> tuple[str, str]:
+    """The options given, else the clinic's, else the defaults."""
+    from .documents import DEFAULT_PAPER, DEFAULT_STOCK
+
+    return (
+        paper or (clinic.clinic.paper if clinic else DEFAULT_PAPER),
+        stock or (clinic.clinic.card_stock if clinic else DEFAULT_STOCK),
+    )
 
 
 def _clinic(path: Path | None):

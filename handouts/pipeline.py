@@ -93,8 +93,9 @@ class Pipeline:
         self._kept = _Recent(KEPT_LAYOUTS)  # Kept, or None: not placeable
         self._kept_documents = _Recent(KEPT_DOCUMENTS)
         self._plain = _Recent(KEPT_PLAIN)
-        # Packets' combined cards found too full without any details (input hashes).
-        self._full_cards: set[str] = set()
+        # Packets' combined cards found too full without any details (by input hash): a
+        # server meets many combinations of medicines, so only the recent ones are kept.
+        self._full_cards = _Recent(KEPT_LAYOUTS)
 
     def render(self, job: Job) -> Rendered:
         return self.render_together([job])
@@ -316,7 +317,7 @@ class Pipeline:
                 return self._fit(composed)
             except CardOverflow:
                 if not job.reserve and not (job.personal and job.personal.filled()):
-                    self._full_cards.add(self._input_hash(job))
+                    self._full_cards.keep(self._input_hash(job), True)
                 raise PacketCardTooFull from None
         if job.kind == "card-sheet":
             fitted = {}
