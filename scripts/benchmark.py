@@ -41,6 +41,7 @@ from handouts.content import load_all  # noqa: E402
 from handouts.documents import KINDS  # noqa: E402
 from handouts.languages import LANGUAGES  # noqa: E402
 from handouts.locations import CONTENT_DIR, TEMPLATES_DIR  # noqa: E402
+from handouts.packet import packet_jobs  # noqa: E402
 from handouts.pdf import print_stylesheet  # noqa: E402
 from handouts.pipeline import Pipeline  # noqa: E402
 from handouts.render_html import render_html  # noqa: E402
@@ -95,21 +96,26 @@ def all_jobs() -> list[Job]:
 
 def warm_renders(repeat: int = 15) -> dict:
     pipeline = Pipeline()
-    drug = load_all(CONTENT_DIR, ["blinatumomab"])[0]
+    drugs = load_all(CONTENT_DIR)
+    drug = drugs[0]
     cases = {
-        "English handout": Job(drug, "en", "handout"),
-        "Arabic handout": Job(drug, "ar", "handout"),
-        "Chinese handout": Job(drug, "zh-Hans", "handout"),
-        "card": Job(drug, "en", "card"),
-        "card sheet (10 cards)": Job(drug, "en", "card-sheet"),
+        "English handout": [Job(drug, "en", "handout")],
+        "Arabic handout": [Job(drug, "ar", "handout")],
+        "Chinese handout": [Job(drug, "zh-Hans", "handout")],
+        "card": [Job(drug, "en", "card")],
+        "card sheet (10 cards)": [Job(drug, "en", "card-sheet")],
+        # Laid out whole each time (not the web server's kept documents).
+        "Spanish discharge packet (2 medicines: list page, 2 handouts, one card)": packet_jobs(
+            drugs, "es"
+        ),
     }
     results = {}
-    for name, job in cases.items():
-        pipeline.render(job)  # warm: fonts, templates
+    for name, jobs in cases.items():
+        pipeline.render_together(jobs)  # warm: fonts, templates
         times = []
         for _ in range(repeat):
             start = time.perf_counter()
-            pipeline.render(job)
+            pipeline.render_together(jobs)
             times.append(time.perf_counter() - start)
         results[name] = statistics.median(times)
     return results
