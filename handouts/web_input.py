@@ -82,10 +82,13 @@ def _phone(value: str) -> str:
     return value
 
 
-def _once_each(values: list[str]) -> list[str]:
-    if len(set(values)) != len(values):
-        raise ValueError("name each once")
-    return values
+def _once_each(what: str) -> AfterValidator:
+    def check(values: list[str]) -> list[str]:
+        if len(set(values)) != len(values):
+            raise ValueError(f"name each {what} once")
+        return values
+
+    return AfterValidator(check)
 
 
 # One printable line of at most 80 (40) characters.
@@ -118,7 +121,7 @@ class DocumentRequest(BaseModel):
         Annotated[
             list[DrugId],
             Field(min_length=1, max_length=MAX_MEDICINES),
-            AfterValidator(_once_each),
+            _once_each("medicine"),
         ]
         | None
     ) = None
@@ -128,7 +131,7 @@ class DocumentRequest(BaseModel):
     kinds: Annotated[
         list[Literal[ALL_KINDS[:2]]],  # type: ignore[valid-type]
         Field(min_length=1, max_length=2),
-        AfterValidator(_once_each),
+        _once_each("kind"),
     ] = ["handout"]
     paper: Literal[tuple(PAPERS)] = "letter"  # type: ignore[valid-type]
     stock: Literal[tuple(s for s in STOCKS if s != "print-shop")] = "us-business"  # type: ignore[valid-type]

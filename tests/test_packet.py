@@ -185,7 +185,7 @@ def test_one_medicine_as_drugs_is_a_packet_of_one(client, content):
     ("body", "message"),
     [
         ({"drugs": BOTH, "drug": "blinatumomab"}, 'give "drug" (one medicine) or "drugs"'),
-        ({"drugs": ["blinatumomab", "blinatumomab"]}, "drugs: name each once"),
+        ({"drugs": ["blinatumomab", "blinatumomab"]}, "drugs: name each medicine once"),
         ({"drugs": []}, "drugs: List should have at least 1 item"),
         ({"drugs": BOTH, "kinds": ["card"]}, 'leave "kinds" out with "drugs"'),
         (
