@@ -132,3 +132,19 @@ def test_print_is_off_while_a_translation_is_behind_the_english(tmp_path, tablet
         assert page.get_by_role("button", name="Print").is_disabled()
         page.get_by_label("Patient's language").select_option("en")
         assert page.get_by_role("button", name="Print").is_enabled()
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["", "?rxcui=1597262&ndc=00008-0100-01&lang=es", "?rxcui=637188&lang=zh-TW"],
+)
+def test_axe_finds_no_violation_on_the_discharge_page(server, tablet, query):
+    """axe-core's rules on the page as a nurse opens it, and as an EHR launch opens it
+    (several medicines chosen; a code and a language not found, with their notices)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    url, _ = server
+    page = tablet.new_page()
+    page.goto(url + "/" + query)
+    violations = Axe().run(page).response["violations"]
+    assert [(v["id"], v["nodes"][0]["target"]) for v in violations] == []
