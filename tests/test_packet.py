@@ -237,3 +237,24 @@ def test_packet_from_the_command_line(tmp_path, content):
     assert not (tmp_path / "x.pdf").exists()
     nothing = run_cli("packet", "--out", tmp_path / "x.pdf")
     assert nothing.returncode == 2 and "name the patient's medicines" in nothing.stderr
+
+
+def test_large_print_packet_sets_its_list_page_and_handouts_at_18_pt_or_more(client):
+    import pypdfium2.raw as pdfium_raw
+
+    pdf = post(client, lang="es", large_print=True).data
+    paper, cards = parts(pdf)
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        sizes = []
+        for number in paper:
+            textpage = document[number].get_textpage()
+            sizes += [
+                pdfium_raw.FPDFText_GetFontSize(textpage.raw, i)
+                for i in range(textpage.count_chars())
+                if not textpage.get_text_range(i, 1).isspace()
+            ]
+    finally:
+        document.close()
+    assert sizes and min(sizes) >= 18 - 0.01
+    assert len(cards) in (2, 4)  # the cards keep card text (large print is for paper)
