@@ -82,13 +82,16 @@ def parse(args: Mapping[str, str]) -> Query:
             "such as callback=showHandouts"
         )
     name, code = args.get(NAME, "").strip(), args[CODE].strip()
+    lang = args.get(LANGUAGE, "").strip()
+    if lang and not LANGUAGE_TAG.fullmatch(lang):
+        lang = "und"  # BCP 47 "undetermined": what is not a tag is not written back
     if not _PRINTABLE.fullmatch(code) or len(code) > 100:
         raise BadRequest(f"{CODE}: not a code (at most 100 printable characters)")
     return Query(
         system=args[SYSTEM].strip()[:100],
         code=code,
         display_name=name if _PRINTABLE.fullmatch(name) else "",
-        lang=args.get(LANGUAGE, "").strip()[:35],
+        lang=lang,
         response_type=response_type,
         callback=callback,
     )
@@ -119,8 +122,7 @@ def find(query: Query, drugs: Iterable[DrugContent], site: Site, base: str) -> l
             Entry(
                 drug,
                 lang,
-                # Named back only as a language tag: it came in the request's address.
-                asked="" if wanted else (query.lang if LANGUAGE_TAG.fullmatch(query.lang) else "?"),
+                asked="" if wanted else query.lang,
                 page=f"{base}/{drug.id}/{lang}/",
                 documents=[(kind, f"{base}/{path}") for kind, path in site.downloads(drug, lang)],
             )

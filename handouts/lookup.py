@@ -12,7 +12,7 @@ from .codes import CodeError, drugs_with, normalize
 from .content import DrugContent
 
 # What a language tag looks like (en, es-MX, zh-Hans-CN): anything else is not shown back.
-LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,8}([-_][A-Za-z0-9]{1,8}){0,3}")
+LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,8}([-_][A-Za-z0-9]{1,8}){0,4}")
 # Names of the code systems as people read them.
 SYSTEM_NAMES = {"rxnorm": "RxNorm", "ndc": "NDC", "atc": "ATC"}
 
@@ -57,6 +57,8 @@ def language_for(requested: str, available: Iterable[str]) -> str | None:
 
 @cache
 def _language_and_script(tag: str) -> tuple[str, str] | None:
+    if tag.lower().split("-")[0].split("_")[0] in ("und", "mul", "zxx"):
+        return None  # undetermined, several, no language: never guessed as English
     try:
         locale = Locale.parse(tag.replace("_", "-"), sep="-")
     except (UnknownLocaleError, ValueError, TypeError):

@@ -120,12 +120,16 @@ def test_jsonp_wraps_the_json_in_the_callback(client):
     assert entry["lang"] == "ar" and entry["link"][0]["hreflang"] == "ar"
 
 
-@pytest.mark.parametrize("lang", ["zh-TW", "so", "xx"])
-def test_a_language_not_published_gives_the_english_entry_saying_so(client, lang):
-    (entry,) = entries(ask(client, RXNORM, "1597258", lang))
+@pytest.mark.parametrize(
+    ("lang", "named"), [("zh-TW", "zh-TW"), ("so", "so"), ("xx", "xx"), ('"><x>', "und")]
+)
+def test_a_language_not_published_gives_the_english_entry_saying_so(client, lang, named):
+    response = ask(client, RXNORM, "1597258", lang)
+    (entry,) = entries(response)
     assert entry.get(LANG) == "en"
     assert links(entry)["alternate"][0]["href"] == "http://localhost/blinatumomab/en/"
-    assert f"Not available in the language asked for ({lang})" in entry.findtext(f"{ATOM}summary")
+    assert f"Not available in the language asked for ({named})" in entry.findtext(f"{ATOM}summary")
+    assert "<x>" not in response.get_data(as_text=True)  # what is not a tag is not written back
 
 
 def test_other_tags_of_a_published_language_are_that_language(client):
