@@ -258,3 +258,23 @@ def test_large_print_packet_sets_its_list_page_and_handouts_at_18_pt_or_more(cli
         document.close()
     assert sizes and min(sizes) >= 18 - 0.01
     assert len(cards) in (2, 4)  # the cards keep card text (large print is for paper)
+
+
+def test_three_medicines_get_a_card_each_in_english(tmp_path, content):
+    """Three codes do not fit beside the care team on one card: each medicine gets its
+    own card, and the list page says so."""
+    import shutil
+
+    folder = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR, folder)
+    shutil.copytree(folder / "blinatumomab", folder / "blinatumomab-copy")
+    app = create_app(folder, InlineExecutor())
+    body = {"drugs": [*BOTH, "blinatumomab-copy"], "lang": "en"}
+    pdf = app.test_client().post("/api/documents", json=body).data
+    paper, cards = parts(pdf)
+    texts = page_texts(pdf)
+    assert "A wallet card for each medicine comes last" in texts[0]
+    assert len(cards) == 6
+    fronts = [texts[i] for i in cards[::2]]
+    assert [front.count("I am receiving") for front in fronts] == [1, 1, 1]
+    assert "BLINATUMOMAB" in fronts[0] and "INOTUZUMAB" in fronts[1]
