@@ -24,13 +24,16 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from .codes import NDC_OID, RXNORM_OID
+from .codes import SYSTEMS as CODE_SYSTEMS
+from .compose import display_name
 from .content import DrugContent
 from .languages import SOURCE_LANGUAGE, native_name
 from .lookup import LANGUAGE_TAG, by_codes, language_for
 from .site import Site
 from .web_input import BadRequest
 
-SYSTEMS = {RXNORM_OID: "rxnorm", NDC_OID: "ndc"}
+# The code systems an Infobutton request may name, by OID: those of medicines an EHR holds.
+SYSTEMS = {oid: name for name, oid in CODE_SYSTEMS.items() if oid in (RXNORM_OID, NDC_OID)}
 # How the feed names the code systems (MedlinePlus Connect's terms).
 SYSTEM_TERMS = {RXNORM_OID: "RXNORM", NDC_OID: "NDC"}
 RESPONSE_TYPES = ("text/xml", "application/json", "application/javascript")
@@ -141,10 +144,10 @@ class Feed:
 
 
 def _title(entry: Entry) -> str:
-    names = entry.drug.drug.names
-    brands = ", ".join(sorted({brand.name for brand in names.brands}))
-    generic = names.generic[:1].upper() + names.generic[1:]
-    return f"{generic} ({brands})" if brands else generic
+    brands = ", ".join(sorted({brand.name for brand in entry.drug.drug.names.brands}))
+    return (
+        f"{display_name(entry.drug.drug)} ({brands})" if brands else display_name(entry.drug.drug)
+    )
 
 
 def _summary(entry: Entry) -> str:

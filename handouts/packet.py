@@ -67,7 +67,3 @@ def one_card_each(jobs: list[Job]) -> list[Job]:
         else:
             split.append(job)
     return split
-
-
-def is_packet(jobs: list[Job]) -> bool:
-    return any(job.kind == PACKET_LIST for job in jobs)
